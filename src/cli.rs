@@ -1,0 +1,184 @@
+//! The command line: clap derive types. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn a Jekyll site's recent posts into an e-mail digest and deliver it
+/// to the site's subscribers.
+///
+/// Start with `postbode posts` to see what the site holds, `postbode preview
+/// --out digest.html` to see the digest, and `postbode check` to validate
+/// config, posts and subscribers.
+#[derive(Debug, Parser)]
+#[command(name = "postbode", version, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file; relative paths in it are relative to its folder.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "config.toml"
+    )]
+    pub config: PathBuf,
+
+    /// Say more about what happens (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Say only what went wrong.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every published post in a window, newest first.
+    ///
+    /// This is every post that passes the filters, before the digest's caps
+    /// and de-duplication. Examples:
+    ///
+    ///   postbode posts --since 2026-11-16 --until 2026-11-23
+    ///
+    ///   postbode posts --category nieuws --json
+    Posts(PostsArgs),
+
+    /// Validate config, posts and subscribers; exit 1 when something is wrong.
+    ///
+    /// Prints one line per problem, naming the file (and line, when known).
+    Check(CheckArgs),
+
+    /// Manage the subscriber list.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+}
+
+/// Which posts: a window `[since, until)` and category filters.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WindowArgs {
+    /// Start of the window (inclusive): RFC 3339 (`2026-11-16T00:00:00+01:00`)
+    /// or `YYYY-MM-DD` (midnight in the site's timezone).
+    /// Default: `--until` minus `digest.window_days`.
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+
+    /// End of the window (exclusive), same forms as `--since`. Default: now.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+
+    /// Only posts in this category (case-insensitive); repeat for several.
+    /// Replaces `digest.categories` for this run.
+    #[arg(long = "category", value_name = "C")]
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PostsArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Status {
+    Active,
+    Unsubscribed,
+    Bounced,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Add a new subscriber (active at once).
+    ///
+    ///   postbode subscribers add ada@example.org --name "Ada" --category tech
+    Add(AddArgs),
+
+    /// Delete a subscriber's entry entirely.
+    Remove(EmailArg),
+
+    /// Mark a subscriber as unsubscribed (the entry is kept).
+    Unsubscribe(EmailArg),
+
+    /// Make an unsubscribed or bounced subscriber active again.
+    Resubscribe(EmailArg),
+
+    /// Show subscribers as a table (or JSON).
+    List(ListArgs),
+
+    /// Add subscribers from a CSV file with a header row.
+    ///
+    /// Columns: `email` (required), `name`, `categories` (separated by `;`).
+    /// Bad rows are reported with their line number; good rows are imported.
+    Import(ImportArgs),
+
+    /// Print the whole list to stdout.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmailArg {
+    /// The subscriber's e-mail address.
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AddArgs {
+    /// The subscriber's e-mail address.
+    pub email: String,
+
+    /// The subscriber's name, used in the greeting.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Only send this category (repeat for several); none means all.
+    #[arg(long = "category", value_name = "C")]
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only subscribers with this status.
+    #[arg(long, value_enum)]
+    pub status: Option<Status>,
+
+    /// Only subscribers who receive this category.
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file to import.
+    pub file: PathBuf,
+
+    /// Report what would be imported without changing the list.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+}

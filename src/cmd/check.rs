@@ -1,0 +1,61 @@
+//! `postbode check`: config, every post, and the subscriber list. One line
+//! per problem naming the file (and line); exit 1 when there is any.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::Output;
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::site::{self, LoadOptions, SiteSettings};
+
+pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode> {
+    let mut problems = 0usize;
+    let site = SiteSettings::resolve(config)?;
+    let loaded = site::load(
+        &site,
+        &LoadOptions {
+            window: None,
+            summary_length: None,
+        },
+    )?;
+    let root = site.root.display().to_string();
+    for w in &loaded.warnings {
+        println!("{}/{}", root.trim_end_matches('/'), w);
+    }
+    problems += loaded.warnings.len();
+    if site.url.is_empty() {
+        println!("{}: `site.url` is not set (nor `url` in `_config.yml`): links to posts will be relative", config.path.display());
+        problems += 1;
+    }
+
+    for p in crate::subscribers::check(&config.subscribers.file) {
+        println!("{p}");
+        problems += 1;
+    }
+
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in &loaded.warnings {
+        *by_kind.entry(w.kind.name()).or_default() += 1;
+    }
+    let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    out.info(format!(
+        "{} files, {} posts, {} unpublished, {} problems{}",
+        loaded.files,
+        loaded.posts.len(),
+        loaded.unpublished,
+        problems,
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    ));
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

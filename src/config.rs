@@ -1,0 +1,379 @@
+//! `config.toml`: the model, its defaults, and validation.
+//!
+//! Every table denies unknown keys, so a typo is an error naming the key, the
+//! line and the column. Relative paths are resolved against the folder that
+//! holds the config file, once, here; the rest of the program sees absolute
+//! paths only.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub site: SiteConfig,
+    #[serde(default)]
+    pub digest: DigestConfig,
+    #[serde(default)]
+    pub sender: SenderConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+    #[serde(default)]
+    pub subscribers: SubscribersConfig,
+    /// Where the config file was read from.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The site root (holds `_config.yml` and `_posts`).
+    pub source: PathBuf,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub baseurl: Option<String>,
+    pub timezone: Option<String>,
+    pub language: Option<Language>,
+    pub permalink: Option<String>,
+    pub excerpt_separator: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Nl,
+    En,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestConfig {
+    pub window_days: u32,
+    pub categories: Vec<String>,
+    pub max_posts: usize,
+    pub max_per_category: usize,
+    pub summary_length: usize,
+    pub send_empty: bool,
+    pub subject: String,
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            window_days: 7,
+            categories: Vec::new(),
+            max_posts: 50,
+            max_per_category: 10,
+            summary_length: 280,
+            send_empty: false,
+            subject: "{site} — {date}".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SenderConfig {
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
+    pub list_id: Option<String>,
+    pub unsubscribe_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub cron: String,
+    pub timezone: Option<String>,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            cron: "0 8 * * MON".to_owned(),
+            timezone: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    #[default]
+    Smtp,
+    File,
+    Sendmail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    pub transport: Transport,
+    pub outbox: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            transport: Transport::Smtp,
+            outbox: PathBuf::from("outbox"),
+            state_dir: PathBuf::from("state"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password_env: String,
+    pub password_file: Option<PathBuf>,
+    pub connections: usize,
+    pub rate_limit: f64,
+    pub max_retries: u32,
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: "localhost".to_owned(),
+            port: None,
+            security: Security::Starttls,
+            username: None,
+            password_env: "POSTBODE_SMTP_PASSWORD".to_owned(),
+            password_file: None,
+            connections: 4,
+            rate_limit: 0.0,
+            max_retries: 3,
+            timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscribersConfig {
+    pub file: PathBuf,
+}
+
+impl Default for SubscribersConfig {
+    fn default() -> Self {
+        SubscribersConfig {
+            file: PathBuf::from("subscribers/subscribers.yaml"),
+        }
+    }
+}
+
+/// A config file that cannot be used, with the reason.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid config `{}`: {}",
+            self.path.display(),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_owned(),
+            message: format!("cannot read it: {e}"),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses config text that was read from `path` (used to resolve relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError {
+            path: path.to_owned(),
+            message,
+        };
+        let mut config: Config = toml::from_str(text).map_err(|e| err(describe_toml_error(&e)))?;
+        config.path = path.to_owned();
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut config.site.source);
+        resolve(&mut config.delivery.outbox);
+        resolve(&mut config.delivery.state_dir);
+        resolve(&mut config.subscribers.file);
+        if let Some(p) = config.smtp.password_file.as_mut() {
+            resolve(p);
+        }
+        config.validate().map_err(err)?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(tz) = &self.site.timezone {
+            parse_timezone(tz).map_err(|e| format!("`site.timezone`: {e}"))?;
+        }
+        if let Some(tz) = &self.schedule.timezone {
+            parse_timezone(tz).map_err(|e| format!("`schedule.timezone`: {e}"))?;
+        }
+        if let Some(url) = &self.site.url {
+            if !is_http_url(url) {
+                return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
+            }
+        }
+        let d = &self.digest;
+        if d.window_days == 0 {
+            return Err("`digest.window_days` must be at least 1".into());
+        }
+        if d.summary_length < 20 {
+            return Err("`digest.summary_length` must be at least 20 characters".into());
+        }
+        if d.max_posts == 0 || d.max_per_category == 0 {
+            return Err(
+                "`digest.max_posts` and `digest.max_per_category` must be at least 1".into(),
+            );
+        }
+        if self.smtp.connections == 0 || self.smtp.connections > 64 {
+            return Err("`smtp.connections` must be between 1 and 64".into());
+        }
+        if !(self.smtp.rate_limit >= 0.0 && self.smtp.rate_limit.is_finite()) {
+            return Err("`smtp.rate_limit` must be 0 (no limit) or a positive number".into());
+        }
+        if let Some(url) = &self.sender.unsubscribe_url {
+            if !is_http_url(url) {
+                return Err(format!(
+                    "`sender.unsubscribe_url` must be an http(s) URL, not `{url}`"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses an IANA timezone name such as `Europe/Amsterdam`.
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        format!("unknown timezone `{name}` (expected an IANA name such as `Europe/Amsterdam`)")
+    })
+}
+
+/// True for an absolute `http://` or `https://` URL with a host.
+pub fn is_http_url(s: &str) -> bool {
+    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    let rest = if lower.starts_with("https://") {
+        &s[8..]
+    } else if lower.starts_with("http://") {
+        &s[7..]
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// toml's message names line and column on its first line and the reason on
+/// its last; keep those two and drop the source excerpt in between.
+fn describe_toml_error(e: &toml::de::Error) -> String {
+    let full = e.to_string();
+    let mut lines = full.lines().filter(|l| !l.trim().is_empty());
+    let position = lines
+        .next()
+        .map(|l| l.trim_start_matches("TOML parse error at ").to_owned())
+        .unwrap_or_default();
+    let reason = e.message().trim().replace('\n', " ");
+    if position.starts_with("line ") {
+        format!("{position}: {reason}")
+    } else {
+        reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_key_line_and_column() {
+        let text = "[site]\nsource = \"sample\"\n\n[digest]\nwindow_dayz = 3\n";
+        let err = Config::parse(text, Path::new("dir/config.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`dir/config.toml`"), "{msg}");
+        assert!(msg.contains("window_dayz"), "{msg}");
+        assert!(msg.contains("line 5, column 1"), "{msg}");
+    }
+
+    #[test]
+    fn defaults_and_relative_paths() {
+        let c = Config::parse(
+            "[site]\nsource = \"sample\"\n",
+            Path::new("dir/config.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.site.source, Path::new("dir/sample"));
+        assert_eq!(c.digest.window_days, 7);
+        assert_eq!(c.digest.summary_length, 280);
+        assert_eq!(c.schedule.cron, "0 8 * * MON");
+        assert_eq!(
+            c.subscribers.file,
+            Path::new("dir/subscribers/subscribers.yaml")
+        );
+        assert_eq!(c.smtp.connections, 4);
+    }
+
+    #[test]
+    fn bad_timezone_is_named() {
+        let err = Config::parse(
+            "[site]\nsource = \"s\"\ntimezone = \"Europe/Amsterdm\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Europe/Amsterdm"), "{err}");
+    }
+
+    #[test]
+    fn http_urls_only() {
+        assert!(is_http_url("https://nos.nl/l/2283086"));
+        assert!(is_http_url("HTTP://example.org"));
+        assert!(!is_http_url("javascript:alert(1)"));
+        assert!(!is_http_url("https://"));
+        assert!(!is_http_url("ftp://example.org"));
+        assert!(!is_http_url("https://exa mple.org"));
+    }
+}

@@ -1,0 +1,12 @@
+//! postbode: a Jekyll site's recent posts as an e-mail digest, delivered to
+//! the site's subscribers.
+//!
+//! The binary is thin; everything lives here. Data flows one way:
+//! config → site (posts) → edition → render → compose → deliver → journal.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod site;
+pub mod subscribers;
+pub mod window;

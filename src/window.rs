@@ -1,0 +1,88 @@
+//! A window of time `[since, until)` and the forms users write times in.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use crate::site::date::in_zone;
+
+/// The half-open interval `[since, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub since: DateTime<FixedOffset>,
+    pub until: DateTime<FixedOffset>,
+}
+
+impl Window {
+    pub fn contains(&self, t: &DateTime<FixedOffset>) -> bool {
+        self.since <= *t && *t < self.until
+    }
+
+    /// `since` and `until` from the user's flags; `until` defaults to `now`
+    /// and `since` to `until − days`.
+    pub fn from_flags(
+        since: Option<&str>,
+        until: Option<&str>,
+        days: u32,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<Window, String> {
+        let until = match until {
+            Some(s) => parse_time(s, tz).map_err(|e| format!("`--until`: {e}"))?,
+            None => now.with_timezone(&tz).fixed_offset(),
+        };
+        let since = match since {
+            Some(s) => parse_time(s, tz).map_err(|e| format!("`--since`: {e}"))?,
+            None => until - Duration::days(i64::from(days)),
+        };
+        if since >= until {
+            return Err(format!(
+                "the window is empty: `since` {} is not before `until` {}",
+                since.to_rfc3339(),
+                until.to_rfc3339()
+            ));
+        }
+        Ok(Window { since, until })
+    }
+}
+
+/// RFC 3339 (`2026-11-16T00:00:00+01:00`) or `YYYY-MM-DD` (midnight in `tz`).
+pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(in_zone(d.and_time(NaiveTime::MIN), tz));
+    }
+    Err(format!(
+        "cannot read `{s}` as a time: use RFC 3339 (`2026-11-16T00:00:00+01:00`) or `YYYY-MM-DD`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        let tz: Tz = "Europe/Amsterdam".parse().unwrap();
+        assert_eq!(
+            parse_time("2026-11-16", tz).unwrap().to_rfc3339(),
+            "2026-11-16T00:00:00+01:00"
+        );
+        assert_eq!(
+            parse_time("2026-07-16", tz).unwrap().to_rfc3339(),
+            "2026-07-16T00:00:00+02:00"
+        );
+        assert_eq!(
+            parse_time("2026-11-16T08:00:00Z", tz).unwrap().to_rfc3339(),
+            "2026-11-16T08:00:00+00:00"
+        );
+        assert!(parse_time("16-11-2026", tz).is_err());
+        let now = Utc::now();
+        let w = Window::from_flags(Some("2026-11-16"), Some("2026-11-23"), 7, now, tz).unwrap();
+        assert!(w.contains(&parse_time("2026-11-16", tz).unwrap()));
+        assert!(!w.contains(&parse_time("2026-11-23", tz).unwrap()));
+        assert!(Window::from_flags(Some("2026-11-23"), Some("2026-11-16"), 7, now, tz).is_err());
+    }
+}
