@@ -112,7 +112,11 @@ fn parse_mapping(yaml: &str, first_line: usize) -> Result<Mapping, YamlError> {
             ),
         }),
         Err(e) => Err(YamlError {
-            line: e.location().map(|l| first_line + l.line() - 1),
+            // An error found at the end of the text (an unclosed `[`, say)
+            // belongs to the last line of the front matter, not the `---`.
+            line: e.location().map(|l| {
+                first_line + (l.line() - 1).min(yaml.trim_end().lines().count().saturating_sub(1))
+            }),
             message: clean_yaml_message(&e.to_string()),
         }),
     }

@@ -35,7 +35,12 @@ impl Postbode {
     pub fn new() -> Postbode {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("site")).unwrap();
-        let p = Postbode { dir, args: Vec::new(), env: Vec::new(), stdin: None };
+        let p = Postbode {
+            dir,
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: None,
+        };
         p.config("")
     }
 
@@ -101,7 +106,11 @@ impl Postbode {
 
     pub fn run(&self) -> Run {
         let out: Output = match &self.stdin {
-            None => self.command().stdin(std::process::Stdio::null()).output().unwrap(),
+            None => self
+                .command()
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap(),
             Some(data) => {
                 use std::io::Write;
                 let mut child = self
@@ -125,14 +134,22 @@ impl Postbode {
     /// Runs and asserts exit code 0.
     pub fn succeeds(&self) -> Run {
         let run = self.run();
-        assert_eq!(run.code, 0, "expected success of {:?}\nstdout:\n{}\nstderr:\n{}", self.args, run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 0,
+            "expected success of {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.args, run.stdout, run.stderr
+        );
         run
     }
 
     /// Runs and asserts the given non-zero exit code.
     pub fn fails(&self, code: i32) -> Run {
         let run = self.run();
-        assert_eq!(run.code, code, "expected exit {code} of {:?}\nstdout:\n{}\nstderr:\n{}", self.args, run.stdout, run.stderr);
+        assert_eq!(
+            run.code, code,
+            "expected exit {code} of {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.args, run.stdout, run.stderr
+        );
         run
     }
 }

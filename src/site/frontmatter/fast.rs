@@ -190,9 +190,7 @@ mod tests {
         assert!(agrees(
             "date: 2010-01-10 13:07:09 +00:00\ncount: 0x1F\nratio: 1.5e3\nn: ~\n"
         ));
-        assert!(agrees(
-            "title: 'single'\nlayout: ~\n# comment\n\nx: y\n"
-        ));
+        assert!(agrees("title: 'single'\nlayout: ~\n# comment\n\nx: y\n"));
         assert!(agrees("categories:\n  - a\n  - 12\n"));
         assert!(agrees("title: a:b\nurl: http://x.y/z?q=1#frag\n"));
         assert!(agrees("title: \"quoted\" # comment\n"));
