@@ -166,6 +166,7 @@ fn category_filter_is_case_insensitive() {
             "_posts/2019-05-16-categories-string.md",
             "_posts/2019-05-19-no-title.md",
             "nieuws/_posts/2019-05-06-category-folder.md",
+            "nieuws/_posts/sub/2019-05-27-sub.md",
         ]
     );
 }
@@ -554,4 +555,18 @@ fn timezone_from_jekyll_config_applies_to_file_dates() {
         post(&posts, "_posts/2019-05-01-ny.md")["post_url"],
         "https://ny.example.com/2019/05/01/ny.html"
     );
+}
+
+#[test]
+fn front_matter_edge_cases_from_jekyll() {
+    let posts = rules();
+    // Spaces after the opening `---`, and empty front matter, are front matter.
+    let p = post(&posts, "_posts/2019-05-26-extra-spaces.md");
+    assert_eq!((p["title"].as_str(), p["summary"].as_str()), (Some("Extra Spaces"), Some("Best post ever")));
+    let p = post(&posts, "_posts/2019-05-26-empty-yaml.md");
+    assert_eq!((p["title"].as_str(), p["summary"].as_str()), (Some("Empty Yaml"), Some("Empty YAML.")));
+    // A subfolder inside a category's `_posts` adds no category.
+    assert_eq!(strs(&post(&posts, "nieuws/_posts/sub/2019-05-27-sub.md")["categories"]), ["nieuws"]);
+    // A first paragraph that is only a Liquid block does not give an empty summary.
+    assert_eq!(post(&posts, "_posts/2019-05-28-liquid-block.md")["summary"], "After the block.");
 }

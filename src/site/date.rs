@@ -143,6 +143,14 @@ fn parse_rfc2822_like(tokens: &[&str]) -> Option<Parsed> {
     Some((date.and_time(time), offset))
 }
 
+/// A year of at most four digits: what every date format here writes.
+fn year(s: &str) -> Option<i32> {
+    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 fn split_glued_offset(t: &str) -> (&str, Option<&str>) {
     if let Some(stripped) = t.strip_suffix(['Z', 'z']) {
         return (stripped, Some("Z"));
@@ -155,7 +163,7 @@ fn split_glued_offset(t: &str) -> (&str, Option<&str>) {
 
 fn parse_ymd(s: &str) -> Option<NaiveDate> {
     let mut it = s.splitn(3, '-');
-    let y: i32 = it.next()?.parse().ok()?;
+    let y = year(it.next()?)?;
     let m: u32 = it.next()?.parse().ok()?;
     let d: u32 = it.next()?.parse().ok()?;
     NaiveDate::from_ymd_opt(y, m, d)
@@ -360,6 +368,7 @@ mod tests {
             "2019-05-03 25:00",
             "Fri, 03 Mey 2019",
             "2019-05-03 10:00 +9999",
+            "57110-10-3",
         ] {
             assert!(parse_date(bad, ams()).is_err(), "{bad} parsed");
         }

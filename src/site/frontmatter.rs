@@ -6,7 +6,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-mod fast;
+pub mod fast;
 
 /// A file's text cut into front matter and body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -295,14 +295,28 @@ fn load_file_inner(
         );
         return Outcome::Skipped;
     }
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
+    thread_local! {
+        // One read buffer per loader thread: no allocation per file.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+    }
+    BUF.with_borrow_mut(|buf| {
+        if let Err(e) = file.read_into(buf) {
             warn(None, WarningKind::Unreadable, format!("cannot read: {e}"));
             return Outcome::Skipped;
         }
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        load_bytes(site, options, file, &name, buf, warn)
+    })
+}
+
+fn load_bytes(
+    site: &SiteSettings,
+    options: &LoadOptions,
+    file: &walk::PostFile,
+    name: &post::FileName<'_>,
+    bytes: &[u8],
+    warn: &mut dyn FnMut(Option<usize>, WarningKind, String),
+) -> Outcome {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -380,7 +394,7 @@ fn load_file_inner(
         return Outcome::Unpublished;
     }
     let mut problems = Vec::new();
-    let Some(date) = post::date_of(data, &name, site, &mut problems) else {
+    let Some(date) = post::date_of(data, name, site, &mut problems) else {
         warn(
             None,
             WarningKind::BadFileDate,

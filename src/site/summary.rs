@@ -32,12 +32,19 @@ pub fn summarize(
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| site_separator.to_owned());
             let head = excerpt_source(body, &separator);
-            if markdown && head.len() < body.len() {
+            let from_head = if markdown && head.len() < body.len() {
                 // Like Jekyll, keep the body's link definitions so that
                 // `[text][ref]` in the excerpt still reads as a link.
                 to_text(&with_link_definitions(head, body), markdown)
             } else {
                 to_text(head, markdown)
+            };
+            if from_head.is_empty() && head.len() < body.len() {
+                // The first paragraph was only markup (a Liquid tag, an
+                // image): use the body instead of nothing.
+                to_text(body, markdown)
+            } else {
+                from_head
             }
         }
     };

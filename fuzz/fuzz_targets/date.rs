@@ -1,0 +1,16 @@
+//! The date parser never panics and what it accepts round-trips.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use postbode::site::date::parse_date;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(s) = std::str::from_utf8(data) {
+        for tz in [chrono_tz::Europe::Amsterdam, chrono_tz::America::New_York, chrono_tz::UTC] {
+            if let Ok(d) = parse_date(s, tz) {
+                let again = parse_date(&d.to_rfc3339(), tz).expect("own output parses");
+                assert_eq!(d, again);
+            }
+        }
+    }
+});
