@@ -1,10 +1,395 @@
-//! `postbode subscribers` (being built).
+//! `postbode subscribers …`: add, remove, unsubscribe, resubscribe, list,
+//! import and export. Each change prints one line on stdout saying what
+//! changed; problems go to stderr.
+
+use std::collections::HashMap;
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-pub fn run(
-    _c: &crate::config::Config,
-    _cmd: &crate::cli::SubscribersCommand,
-    _o: &super::Output,
-) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`subscribers` is not built yet")
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, FixedOffset, SubsecRound};
+
+use super::Output;
+use crate::cli::{
+    self, AddArgs, ExportArgs, ExportFormat, ImportArgs, ListArgs, SubscribersCommand,
+};
+use crate::config::Config;
+use crate::subscribers::{
+    self, clean_categories, clean_name, import, Address, Status, Store, StoreError, Subscriber,
+};
+
+pub fn run(config: &Config, cmd: &SubscribersCommand, out: &Output) -> Result<ExitCode> {
+    let store = Store::open(&config.subscribers.file);
+    match cmd {
+        SubscribersCommand::Add(args) => add(&store, args),
+        SubscribersCommand::Remove(args) => remove(&store, &args.email),
+        SubscribersCommand::Unsubscribe(args) => unsubscribe(&store, &args.email, out),
+        SubscribersCommand::Resubscribe(args) => resubscribe(&store, &args.email, out),
+        SubscribersCommand::List(args) => list(&store, args, out),
+        SubscribersCommand::Import(args) => import(&store, args, out),
+        SubscribersCommand::Export(args) => export(&store, args),
+    }
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset().trunc_subsecs(0)
+}
+
+fn add(store: &Store, args: &AddArgs) -> Result<ExitCode> {
+    let address = Address::parse(&args.email)?;
+    let name = match &args.name {
+        Some(name) => clean_name(name).map_err(|m| anyhow!(m))?,
+        None => None,
+    };
+    let categories = clean_categories(&args.categories).map_err(|m| anyhow!(m))?;
+    let added = store.update(|list| {
+        if let Some(existing) = subscribers::find(list, &address.email) {
+            let who = same_as(&address.email, existing);
+            bail!(match existing.status {
+                Status::Active => format!("{who} is already subscribed"),
+                Status::Pending =>
+                    format!("{who} is already on the list, waiting for confirmation"),
+                Status::Unsubscribed => format!(
+                    "{who} has unsubscribed; if they asked to come back, use \
+                     `postbode subscribers resubscribe {}`",
+                    existing.email
+                ),
+                Status::Bounced => format!(
+                    "{who} is on the list but bounced; `postbode subscribers resubscribe {}` \
+                     makes them active again",
+                    existing.email
+                ),
+            });
+        }
+        let subscriber = Subscriber::new(address, name, categories, now());
+        list.push(subscriber.clone());
+        Ok(subscriber)
+    })?;
+    let name = added
+        .name
+        .as_deref()
+        .map(|n| format!("name: {n}; "))
+        .unwrap_or_default();
+    println!(
+        "added {} ({name}categories: {})",
+        added.email,
+        categories_text(&added.categories)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `` `ada@EXAMPLE.org` (on the list as `ada@example.org`) `` when the spelling differs.
+fn same_as(given: &str, existing: &Subscriber) -> String {
+    if given == existing.email {
+        format!("`{given}`")
+    } else {
+        format!("`{given}` (on the list as `{}`)", existing.email)
+    }
+}
+
+/// Finds `email` in the list, or fails naming it.
+fn position(store: &Store, list: &[Subscriber], email: &str) -> Result<usize> {
+    let address = Address::parse(email)?;
+    subscribers::position(list, &address.email).ok_or_else(|| {
+        anyhow!(
+            "`{}` is not on the list `{}`",
+            address.email,
+            store.path().display()
+        )
+    })
+}
+
+fn remove(store: &Store, email: &str) -> Result<ExitCode> {
+    let removed = store.update(|list| {
+        let i = position(store, list, email)?;
+        Ok::<_, anyhow::Error>(list.remove(i))
+    })?;
+    println!("removed {} (was {})", removed.email, removed.status);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unsubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
+    let (subscriber, changed) = store.update(|list| {
+        let i = position(store, list, email)?;
+        let changed = list[i].unsubscribe(now());
+        Ok::<_, anyhow::Error>((list[i].clone(), changed))
+    })?;
+    if changed {
+        println!("unsubscribed {}", subscriber.email);
+    } else {
+        let since = subscriber
+            .unsubscribed_at
+            .map(|at| format!(" on {}", at.date_naive()))
+            .unwrap_or_default();
+        out.info(format!(
+            "`{}` had already unsubscribed{since}; nothing changed",
+            subscriber.email
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn resubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
+    let (subscriber, was) = store.update(|list| {
+        let i = position(store, list, email)?;
+        let was = list[i].status;
+        list[i].resubscribe(now());
+        Ok::<_, anyhow::Error>((list[i].clone(), was))
+    })?;
+    if was == Status::Active {
+        out.info(format!(
+            "`{}` is already active; nothing changed",
+            subscriber.email
+        ));
+    } else {
+        println!("resubscribed {} (was {was})", subscriber.email);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(store: &Store, args: &ListArgs, out: &Output) -> Result<ExitCode> {
+    let all = store.load()?;
+    let status = args.status.map(|s| match s {
+        cli::Status::Active => Status::Active,
+        cli::Status::Unsubscribed => Status::Unsubscribed,
+        cli::Status::Bounced => Status::Bounced,
+    });
+    let shown: Vec<&Subscriber> = all
+        .iter()
+        .filter(|s| status.is_none_or(|st| s.status == st))
+        .filter(|s| args.category.as_deref().is_none_or(|c| s.wants(c)))
+        .collect();
+    if args.json {
+        write_stdout(|w| {
+            serde_json::to_writer_pretty(&mut *w, &shown)?;
+            writeln!(w)
+        })?;
+    } else if !shown.is_empty() {
+        write_stdout(|w| table(w, &shown))?;
+    }
+    out.info(summary(&all, shown.len()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `3 subscribers: 2 active, 1 unsubscribed` (or `1 of 3 …` when filtered).
+fn summary(all: &[Subscriber], shown: usize) -> String {
+    let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|&s| (s, 0)).collect();
+    for s in all {
+        if let Some(c) = counts.iter_mut().find(|(st, _)| *st == s.status) {
+            c.1 += 1;
+        }
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let total = plural(all.len(), "subscriber", "subscribers");
+    match (shown == all.len(), parts.is_empty()) {
+        (_, true) => total,
+        (true, false) => format!("{total}: {}", parts.join(", ")),
+        (false, false) => format!("{shown} of {total} shown (in all: {})", parts.join(", ")),
+    }
+}
+
+fn table(w: &mut dyn Write, list: &[&Subscriber]) -> io::Result<()> {
+    let rows: Vec<[String; 6]> = list
+        .iter()
+        .map(|s| {
+            [
+                s.email.clone(),
+                s.name.clone().unwrap_or_else(|| "-".into()),
+                s.status.to_string(),
+                categories_text(&s.categories),
+                s.subscribed_at
+                    .map_or_else(|| "-".into(), |at| at.date_naive().to_string()),
+                s.bounces.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "EMAIL",
+        "NAME",
+        "STATUS",
+        "CATEGORIES",
+        "SUBSCRIBED",
+        "BOUNCES",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            let pad = width - cell.chars().count();
+            if i == row.len() - 1 {
+                // Numbers align right; no trailing spaces.
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+fn categories_text(categories: &[String]) -> String {
+    if categories.is_empty() {
+        "all".into()
+    } else {
+        categories.join(", ")
+    }
+}
+
+fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
+    let file = args.file.display().to_string();
+    let data = std::fs::read(&args.file).with_context(|| format!("cannot read `{file}`"))?;
+    let csv = import::parse(&data).map_err(|m| anyhow!("{file}: {m}"))?;
+    if !csv.ignored_columns.is_empty() {
+        let names: Vec<String> = csv
+            .ignored_columns
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
+        out.warn(format!("{file}: ignoring the columns {}", names.join(", ")));
+    }
+    // Bad rows are errors: shown even with `-q`.
+    for bad in &csv.bad {
+        eprintln!("{file}:{}: {}", bad.line, bad.message);
+    }
+    for skipped in &csv.repeated {
+        out.warn(format!("{file}:{}: {}", skipped.line, skipped.message));
+    }
+    let now = now();
+    let merge = |list: &mut Vec<Subscriber>| {
+        let on_list: HashMap<String, usize> =
+            list.iter().enumerate().map(|(i, s)| (s.key(), i)).collect();
+        let mut already = Vec::new();
+        let mut added = 0usize;
+        for row in csv.rows {
+            match on_list.get(&row.address.key) {
+                Some(&i) => already.push((
+                    row.line,
+                    same_as(&row.address.email, &list[i]),
+                    list[i].status,
+                )),
+                None => {
+                    list.push(Subscriber::new(row.address, row.name, row.categories, now));
+                    added += 1;
+                }
+            }
+        }
+        (added, already)
+    };
+    let (added, already) = if args.dry_run {
+        merge(&mut store.load()?)
+    } else {
+        store.update(|list| Ok::<_, StoreError>(merge(list)))?
+    };
+    for (line, who, status) in &already {
+        out.warn(format!(
+            "{file}:{line}: {who} is already on the list ({status}); skipped"
+        ));
+    }
+
+    let mut skipped = Vec::new();
+    if !already.is_empty() {
+        skipped.push(format!("{} already on the list", already.len()));
+    }
+    if !csv.repeated.is_empty() {
+        skipped.push(format!("{} repeated in the file", csv.repeated.len()));
+    }
+    if !csv.bad.is_empty() {
+        skipped.push(plural(csv.bad.len(), "bad row", "bad rows"));
+    }
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; skipped {}", skipped.join(", "))
+    };
+    let verb = if args.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    let dry = if args.dry_run {
+        " (dry run: the list was not changed)"
+    } else {
+        ""
+    };
+    println!(
+        "{verb} {} from `{file}`{skipped}{dry}",
+        plural(added, "subscriber", "subscribers")
+    );
+    Ok(if csv.bad.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn export(store: &Store, args: &ExportArgs) -> Result<ExitCode> {
+    let list = store.load()?;
+    match args.format {
+        ExportFormat::Json => write_stdout(|w| {
+            serde_json::to_writer_pretty(&mut *w, &list)?;
+            writeln!(w)
+        })?,
+        ExportFormat::Yaml => {
+            write_stdout(|w| w.write_all(subscribers::to_yaml(&list).as_bytes()))?
+        }
+        ExportFormat::Csv => write_stdout(|w| {
+            let mut csv = csv::Writer::from_writer(w);
+            csv.write_record([
+                "email",
+                "name",
+                "categories",
+                "status",
+                "subscribed_at",
+                "unsubscribed_at",
+                "bounces",
+                "token",
+            ])?;
+            for s in &list {
+                let time = |at: &Option<DateTime<FixedOffset>>| {
+                    at.as_ref()
+                        .map(subscribers::format_time)
+                        .unwrap_or_default()
+                };
+                csv.write_record([
+                    s.email.as_str(),
+                    s.name.as_deref().unwrap_or(""),
+                    &s.categories.join(";"),
+                    s.status.as_str(),
+                    &time(&s.subscribed_at),
+                    &time(&s.unsubscribed_at),
+                    &s.bounces.to_string(),
+                    &s.token,
+                ])?;
+            }
+            csv.flush()
+        })?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout through a buffer. A closed pipe (`| head`) is not an error.
+fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let stdout = io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    match f(&mut w).and_then(|()| w.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(()),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -1,0 +1,401 @@
+//! Reading and changing the list file safely.
+//!
+//! Writers take an exclusive lock on a separate file beside the list
+//! (`subscribers.yaml.lock`, never deleted: deleting a lock file lets two
+//! writers lock different files), then read, change, validate, and write the
+//! new list beside the old one (`.subscribers.yaml.tmp-<pid>`), fsync it,
+//! rename it over the old one and fsync the folder. A rename is atomic, so
+//! readers take no lock and always see a whole list, and a writer killed at
+//! any moment leaves the old list or the new one (plus perhaps a temp file,
+//! which the next writer removes).
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{format, list_problems, validate, StoreError, Subscriber};
+
+/// Permanent delivery failures after which an active subscriber is `bounced`.
+pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
+
+/// The list file at one path.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+}
+
+/// Reads the list at `path` (a missing file is an empty list). Takes no lock:
+/// writers replace the file atomically.
+pub fn load(path: &Path) -> Result<Vec<Subscriber>, StoreError> {
+    Store::open(path).load()
+}
+
+impl Store {
+    /// The list at `path`; nothing is read until it is used.
+    pub fn open(path: impl Into<PathBuf>) -> Store {
+        Store { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads and validates the list (a missing file is an empty list).
+    pub fn load(&self) -> Result<Vec<Subscriber>, StoreError> {
+        match read(&self.path)? {
+            Some(text) => parse_list(&self.path, &text),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Changes the list: locks it, reads it, lets `change` edit it, checks
+    /// the result and replaces the file. Nothing is written when `change`
+    /// fails, when the result is invalid, or when the text would not change.
+    pub fn update<T, E>(
+        &self,
+        change: impl FnOnce(&mut Vec<Subscriber>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _lock = self.lock()?;
+        self.remove_stale_temp_files();
+        let original = read(&self.path)?;
+        let mut list = match &original {
+            Some(text) => parse_list(&self.path, text)?,
+            None => Vec::new(),
+        };
+        let value = change(&mut list)?;
+        let problems: Vec<_> = list_problems(&list, &[])
+            .into_iter()
+            .filter(|p| p.fatal)
+            .collect();
+        if !problems.is_empty() {
+            return Err(StoreError::Refused {
+                path: self.path.clone(),
+                problems,
+            }
+            .into());
+        }
+        let text = format::write(&list);
+        if original.as_deref() != Some(text.as_str()) {
+            self.write_atomically(&text)?;
+        }
+        Ok(value)
+    }
+
+    /// Unsubscribes the holder of `token` (the link in their digest) and
+    /// returns them; `None` for an unknown token.
+    pub fn unsubscribe_by_token(
+        &self,
+        token: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        let token = token.trim();
+        self.update(|list| {
+            Ok(list
+                .iter_mut()
+                .find(|s| !token.is_empty() && s.token == token)
+                .map(|s| {
+                    s.unsubscribe(now);
+                    s.clone()
+                }))
+        })
+    }
+
+    /// Counts one permanent delivery failure for each address (in one write)
+    /// and returns the addresses that became `bounced` with it. Addresses no
+    /// longer on the list are ignored.
+    pub fn record_bounces(&self, emails: &[&str], limit: u32) -> Result<Vec<String>, StoreError> {
+        self.update(|list| {
+            let index: HashMap<String, usize> =
+                list.iter().enumerate().map(|(i, s)| (s.key(), i)).collect();
+            let mut bounced = Vec::new();
+            for email in emails {
+                let key = super::address::key_of(email);
+                if let Some(&i) = index.get(&key) {
+                    if list[i].record_bounce(limit) {
+                        bounced.push(list[i].email.clone());
+                    }
+                }
+            }
+            Ok(bounced)
+        })
+    }
+
+    fn folder(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || "subscribers".into(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// Blocks until this process is the only writer; released when dropped
+    /// (or when the process dies: the kernel drops `flock` locks with the file).
+    fn lock(&self) -> Result<File, StoreError> {
+        let folder = self.folder();
+        fs::create_dir_all(folder).map_err(|source| StoreError::Io {
+            action: "create the folder",
+            path: folder.to_owned(),
+            source,
+        })?;
+        let path = folder.join(format!("{}.lock", self.file_name()));
+        let io = |action, source| StoreError::Io {
+            action,
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io("open the lock file", e))?;
+        fs4::FileExt::lock(&file).map_err(|e| io("lock", e))?;
+        Ok(file)
+    }
+
+    fn temp_prefix(&self) -> String {
+        format!(".{}.tmp-", self.file_name())
+    }
+
+    /// Temp files of writers that died mid-write. Only called under the lock,
+    /// so none of them belongs to a live writer.
+    fn remove_stale_temp_files(&self) {
+        let prefix = self.temp_prefix();
+        let Ok(entries) = fs::read_dir(self.folder()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    fn write_atomically(&self, text: &str) -> Result<(), StoreError> {
+        let folder = self.folder();
+        let temp = folder.join(format!("{}{}", self.temp_prefix(), std::process::id()));
+        let result = (|| {
+            let mut file = File::create(&temp)?;
+            // The list holds personal data: keep whatever access the owner gave it.
+            if let Ok(meta) = fs::metadata(&self.path) {
+                file.set_permissions(meta.permissions())?;
+            }
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            drop(file);
+            fs::rename(&temp, &self.path)
+        })();
+        if let Err(source) = result {
+            let _ = fs::remove_file(&temp);
+            return Err(StoreError::Io {
+                action: "write",
+                path: self.path.clone(),
+                source,
+            });
+        }
+        sync_folder(folder).map_err(|source| StoreError::Io {
+            action: "sync the folder",
+            path: folder.to_owned(),
+            source,
+        })
+    }
+}
+
+/// Makes the rename itself durable.
+#[cfg(unix)]
+fn sync_folder(folder: &Path) -> io::Result<()> {
+    File::open(folder)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_folder(_folder: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// The file's text; `None` when there is no file.
+pub(crate) fn read(path: &Path) -> Result<Option<String>, StoreError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StoreError::Io {
+                action: "read",
+                path: path.to_owned(),
+                source,
+            })
+        }
+    };
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let bytes = e.as_bytes();
+        let good = &bytes[..e.utf8_error().valid_up_to()];
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        StoreError::Syntax {
+            path: path.to_owned(),
+            line: Some(good.iter().filter(|&&b| b == b'\n').count() + 1),
+            column: Some(String::from_utf8_lossy(&good[line_start..]).chars().count() + 1),
+            message: "the file is not UTF-8 text".into(),
+        }
+    })
+}
+
+/// Parses and validates; fails on the first fatal problem.
+fn parse_list(path: &Path, text: &str) -> Result<Vec<Subscriber>, StoreError> {
+    let raw = format::parse(text).map_err(|e| StoreError::syntax(path, e))?;
+    let (list, problems) = validate(raw);
+    let fatal: Vec<_> = problems.into_iter().filter(|p| p.fatal).collect();
+    if fatal.is_empty() {
+        Ok(list)
+    } else {
+        Err(StoreError::Invalid {
+            path: path.to_owned(),
+            problems: fatal,
+        })
+    }
+}
+
+/// An error with its cause, on one line (for `check`, which prints lines).
+pub(crate) fn describe_error(e: &StoreError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subscribers::{Address, Status};
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-16T08:00:00+01:00").unwrap()
+    }
+
+    fn add(store: &Store, email: &str) {
+        store
+            .update(|list| {
+                list.push(Subscriber::new(
+                    Address::parse(email).unwrap(),
+                    None,
+                    vec![],
+                    now(),
+                ));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn first_change_creates_folder_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("deep/er/subscribers.yaml"));
+        assert_eq!(store.load().unwrap(), vec![]);
+        add(&store, "ada@example.org");
+        let list = store.load().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].subscribed_at, Some(now()));
+        assert!(dir.path().join("deep/er/subscribers.yaml.lock").exists());
+    }
+
+    #[test]
+    fn failed_change_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.yaml"));
+        add(&store, "ada@example.org");
+        let before = fs::read(store.path()).unwrap();
+        let err = store
+            .update(|list| {
+                list.clear();
+                Err::<(), _>(StoreError::Io {
+                    action: "test",
+                    path: PathBuf::new(),
+                    source: io::Error::other("no"),
+                })
+            })
+            .unwrap_err();
+        assert!(err.to_string().starts_with("cannot test"));
+        assert_eq!(fs::read(store.path()).unwrap(), before);
+    }
+
+    #[test]
+    fn an_invalid_result_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.yaml"));
+        add(&store, "ada@example.org");
+        let before = fs::read(store.path()).unwrap();
+        let err = store
+            .update(|list| {
+                let mut twin = list[0].clone();
+                twin.email = "ada@EXAMPLE.ORG".into();
+                twin.token = crate::subscribers::new_token();
+                list.push(twin);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("is on the list twice"), "{err}");
+        assert_eq!(fs::read(store.path()).unwrap(), before);
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.yaml"));
+        fs::write(dir.path().join(".s.yaml.tmp-99999999"), "half a list").unwrap();
+        add(&store, "ada@example.org");
+        assert!(!dir.path().join(".s.yaml.tmp-99999999").exists());
+    }
+
+    #[test]
+    fn token_unsubscribe_and_bounces() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.yaml"));
+        add(&store, "ada@example.org");
+        add(&store, "bob@example.org");
+        let token = store.load().unwrap()[1].token.clone();
+        let s = store.unsubscribe_by_token(&token, now()).unwrap().unwrap();
+        assert_eq!(
+            (s.email.as_str(), s.status),
+            ("bob@example.org", Status::Unsubscribed)
+        );
+        assert_eq!(store.unsubscribe_by_token("nope", now()).unwrap(), None);
+        assert_eq!(store.unsubscribe_by_token("", now()).unwrap(), None);
+
+        assert!(store
+            .record_bounces(&["ada@example.org"], 2)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store
+                .record_bounces(&["ada@EXAMPLE.org", "gone@example.org"], 2)
+                .unwrap(),
+            ["ada@example.org"]
+        );
+        let list = store.load().unwrap();
+        assert_eq!((list[0].status, list[0].bounces), (Status::Bounced, 2));
+    }
+
+    #[test]
+    fn non_utf8_file_names_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.yaml");
+        fs::write(&path, b"subscribers:\n  - email: \"a\xffb@example.org\"\n").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.ends_with(":2:14: not a valid subscriber list: the file is not UTF-8 text (the file was left as it is)"), "{err}");
+    }
+}
