@@ -46,6 +46,33 @@ pub enum Command {
     ///   postbode posts --category nieuws --json
     Posts(PostsArgs),
 
+    /// Render the digest as it would go out, to files or stdout.
+    ///
+    /// The edition is the window's posts after the digest's filters, caps
+    /// and de-duplication. With no file option the HTML goes to stdout.
+    /// Examples:
+    ///
+    ///   postbode preview --out digest.html --text digest.txt
+    ///
+    ///   postbode preview --since 2026-11-16 --until 2026-11-23 --eml digest.eml
+    ///
+    ///   postbode preview --subscriber ada@example.org --out ada.html
+    Preview(PreviewArgs),
+
+    /// Deliver the edition to every active subscriber (resuming an unfinished one).
+    ///
+    /// The edition's window ends now and starts where the last delivered
+    /// edition ended (the first time: `digest.window_days` ago). A window is
+    /// delivered once. If a run stops early (a crash, a dead server), run
+    /// `send` again: it resumes the same edition and sends only what is
+    /// missing. Exit 0 when every recipient has an outcome, 1 when some are
+    /// still pending. Examples:
+    ///
+    ///   postbode send --dry-run
+    ///
+    ///   postbode send --to me@example.org
+    Send(SendArgs),
+
     /// Validate config, posts and subscribers; exit 1 when something is wrong.
     ///
     /// Prints one line per problem, naming the file (and line, when known).
@@ -83,6 +110,49 @@ pub struct PostsArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// Render this subscriber's own version: their categories, their name
+    /// and their unsubscribe link.
+    #[arg(long, value_name = "EMAIL")]
+    pub subscriber: Option<String>,
+
+    /// Write the HTML body to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub out: Option<PathBuf>,
+
+    /// Write the plain-text body to this file.
+    #[arg(long, value_name = "FILE.txt")]
+    pub text: Option<PathBuf>,
+
+    /// Write the whole message (headers, text and HTML) to this file, as it
+    /// would be sent.
+    #[arg(long, value_name = "FILE.eml")]
+    pub eml: Option<PathBuf>,
+
+    /// Write the edition (window, sections, items) as JSON to this file.
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// Render and count everything; send nothing, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Send the edition to this one address only, as a test: no journal,
+    /// no state change, the list untouched.
+    #[arg(long, value_name = "EMAIL", conflicts_with = "dry_run")]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -121,6 +121,8 @@ pub struct DeliveryConfig {
     pub transport: Transport,
     pub outbox: PathBuf,
     pub state_dir: PathBuf,
+    /// Permanent failures after which a subscriber becomes `bounced` (3).
+    pub bounce_limit: Option<u32>,
 }
 
 impl Default for DeliveryConfig {
@@ -129,6 +131,7 @@ impl Default for DeliveryConfig {
             transport: Transport::Smtp,
             outbox: PathBuf::from("outbox"),
             state_dir: PathBuf::from("state"),
+            bounce_limit: None,
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     pub password_env: String,
     pub password_file: Option<PathBuf>,
+    /// A PEM CA certificate to trust besides the system's (a private relay).
+    pub tls_ca_file: Option<PathBuf>,
     pub connections: usize,
     pub rate_limit: f64,
     pub max_retries: u32,
@@ -166,6 +171,7 @@ impl Default for SmtpConfig {
             username: None,
             password_env: "POSTBODE_SMTP_PASSWORD".to_owned(),
             password_file: None,
+            tls_ca_file: None,
             connections: 4,
             rate_limit: 0.0,
             max_retries: 3,
@@ -240,6 +246,9 @@ impl Config {
         resolve(&mut config.delivery.state_dir);
         resolve(&mut config.subscribers.file);
         if let Some(p) = config.smtp.password_file.as_mut() {
+            resolve(p);
+        }
+        if let Some(p) = config.smtp.tls_ca_file.as_mut() {
             resolve(p);
         }
         config.validate().map_err(err)?;

@@ -7,6 +7,11 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod edition;
+pub mod mail;
 pub mod site;
 pub mod subscribers;
 pub mod window;
+
+#[path = "../templates/mod.rs"]
+pub mod templates;

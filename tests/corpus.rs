@@ -31,8 +31,12 @@ fn fast_reader_agrees_with_serde_yaml() {
     let (mut fast, mut full) = (0usize, 0usize);
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
-        let Ok(text) = std::str::from_utf8(&bytes) else { continue };
-        let Ok(split) = frontmatter::split(text) else { continue };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let Ok(split) = frontmatter::split(text) else {
+            continue;
+        };
         match frontmatter::fast::parse(split.yaml) {
             Some(m) => {
                 fast += 1;
@@ -46,6 +50,9 @@ fn fast_reader_agrees_with_serde_yaml() {
             None => full += 1,
         }
     }
-    eprintln!("{} files: {fast} read by the fast reader, {full} by serde_yaml", files.len());
+    eprintln!(
+        "{} files: {fast} read by the fast reader, {full} by serde_yaml",
+        files.len()
+    );
     assert!(fast + full > 0);
 }

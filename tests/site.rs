@@ -424,7 +424,7 @@ fn broken_posts_warn_and_the_rest_goes_on() {
         .file("site/_posts/2019-05-05-no-front-matter.md", "Just text.\n")
         .file(
             "site/_posts/2019-05-06-latin1.md",
-            b"---\ntitle: caf\xe9\n---\n".to_vec(),
+            b"---\ntitle: caf\xe9\n---\n",
         )
         .file(
             "site/_posts/2019-05-07-deploy.sh",
@@ -562,11 +562,23 @@ fn front_matter_edge_cases_from_jekyll() {
     let posts = rules();
     // Spaces after the opening `---`, and empty front matter, are front matter.
     let p = post(&posts, "_posts/2019-05-26-extra-spaces.md");
-    assert_eq!((p["title"].as_str(), p["summary"].as_str()), (Some("Extra Spaces"), Some("Best post ever")));
+    assert_eq!(
+        (p["title"].as_str(), p["summary"].as_str()),
+        (Some("Extra Spaces"), Some("Best post ever"))
+    );
     let p = post(&posts, "_posts/2019-05-26-empty-yaml.md");
-    assert_eq!((p["title"].as_str(), p["summary"].as_str()), (Some("Empty Yaml"), Some("Empty YAML.")));
+    assert_eq!(
+        (p["title"].as_str(), p["summary"].as_str()),
+        (Some("Empty Yaml"), Some("Empty YAML."))
+    );
     // A subfolder inside a category's `_posts` adds no category.
-    assert_eq!(strs(&post(&posts, "nieuws/_posts/sub/2019-05-27-sub.md")["categories"]), ["nieuws"]);
+    assert_eq!(
+        strs(&post(&posts, "nieuws/_posts/sub/2019-05-27-sub.md")["categories"]),
+        ["nieuws"]
+    );
     // A first paragraph that is only a Liquid block does not give an empty summary.
-    assert_eq!(post(&posts, "_posts/2019-05-28-liquid-block.md")["summary"], "After the block.");
+    assert_eq!(
+        post(&posts, "_posts/2019-05-28-liquid-block.md")["summary"],
+        "After the block."
+    );
 }

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod posts;
+pub mod preview;
+pub mod send;
 pub mod subscribers;
 
 use std::process::ExitCode;
@@ -18,6 +20,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Posts(args) => posts::run(&config, args, &out),
         Command::Check(args) => check::run(&config, args, &out),
+        Command::Preview(args) => preview::run(&config, args, &out),
+        Command::Send(args) => send::run(&config, args, &out),
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
     }
 }

@@ -418,7 +418,7 @@ fn load_bytes(
     }
     let input = post::Input {
         source: file.rel.clone(),
-        name: &name,
+        name,
         path_categories: &file.categories,
         data,
     };

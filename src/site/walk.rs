@@ -40,12 +40,17 @@ impl PostFile {
     /// Reads the whole file into `buf` (cleared first).
     pub fn read_into(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
         buf.clear();
-        let name = CString::new(self.os_name.as_bytes())
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in file name"))?;
+        let name = CString::new(self.os_name.as_bytes()).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in file name")
+        })?;
         // SAFETY: `dir` is an open folder and `name` a NUL-terminated
         // relative name; the returned descriptor is owned by `File`.
         let fd = unsafe {
-            libc::openat(self.dir.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC)
+            libc::openat(
+                self.dir.as_raw_fd(),
+                name.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            )
         };
         if fd < 0 {
             return Err(std::io::Error::last_os_error());
@@ -107,7 +112,7 @@ fn visit_site(
         }
         if is_special(&name)
             || matches!(name.as_str(), "node_modules" | "vendor")
-            || site.exclude.iter().any(|e| *e == child_rel)
+            || site.exclude.contains(&child_rel)
         {
             continue;
         }

@@ -1,0 +1,138 @@
+//! `postbode preview`: the edition rendered exactly as it would go out, to
+//! files (HTML, text, the whole `.eml`, the edition as JSON) or, with no
+//! file option, the HTML to stdout.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context as _, Result};
+
+use super::posts::{category_filter, report_warnings};
+use super::Output;
+use crate::cli::PreviewArgs;
+use crate::config::Config;
+use crate::edition::{edition_window, select, Edition};
+use crate::mail::compose::{compose, fill_unsubscribe_url, Recipient, SenderSettings};
+use crate::site::{self, LoadOptions, SiteSettings};
+use crate::templates::{self, Context, Personal};
+
+pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode> {
+    let site = SiteSettings::resolve(config)?;
+    // The end of the last delivered edition will come from the delivery
+    // journal; without it the default window is `window_days` long.
+    let window = edition_window(&args.window, config, &site, None, chrono::Utc::now())?;
+    let loaded = site::load(
+        &site,
+        &LoadOptions {
+            window: Some(window),
+            summary_length: Some(config.digest.summary_length),
+        },
+    )?;
+    report_warnings(&loaded.warnings, out);
+    let filter = category_filter(config, &args.window);
+    let edition = select(loaded.posts, window, &filter, &config.digest);
+
+    let recipient = match &args.subscriber {
+        Some(email) => find_subscriber(config, email, out)?,
+        None => Recipient::sample(),
+    };
+    let edition: Edition = edition.for_categories(&recipient.categories);
+    let mut ctx = Context::new(&site, &config.digest);
+    ctx.categories = &recipient.categories;
+    let rendered = templates::render(&edition, &ctx);
+
+    // The unsubscribe link needs no sender; the `.eml` does, and says so.
+    let sender = SenderSettings::resolve(&config.sender);
+    let link = match &sender {
+        Ok(s) => s.unsubscribe_link(&recipient.token),
+        Err(_) => match &config.sender.unsubscribe_url {
+            Some(url) => fill_unsubscribe_url(url, &recipient.token),
+            None => "mailto:?subject=unsubscribe".to_owned(),
+        },
+    };
+    let personal = Personal {
+        name: recipient.name.as_deref(),
+        unsubscribe_url: &link,
+    };
+
+    let mut wrote = Vec::new();
+    if let Some(path) = &args.json {
+        let mut json = serde_json::to_string_pretty(&edition)?;
+        json.push('\n');
+        write_file(path, json.as_bytes())?;
+        wrote.push(path.display().to_string());
+    }
+    if let Some(path) = &args.out {
+        write_file(path, rendered.html.fill(&personal).as_bytes())?;
+        wrote.push(path.display().to_string());
+    }
+    if let Some(path) = &args.text {
+        write_file(path, rendered.text.fill(&personal).as_bytes())?;
+        wrote.push(path.display().to_string());
+    }
+    if let Some(path) = &args.eml {
+        let sender = sender.map_err(|e| anyhow!("cannot write `{}`: {e}", path.display()))?;
+        let message = compose(&rendered, &recipient, &sender)?;
+        write_file(path, &message.formatted())?;
+        wrote.push(path.display().to_string());
+    }
+    if wrote.is_empty() {
+        let stdout = std::io::stdout();
+        let mut w = stdout.lock();
+        w.write_all(rendered.html.fill(&personal).as_bytes())?;
+        w.flush()?;
+    }
+
+    let period = format!(
+        "from {} to {}",
+        window
+            .since
+            .with_timezone(&site.timezone)
+            .format("%Y-%m-%d %H:%M %Z"),
+        window
+            .until
+            .with_timezone(&site.timezone)
+            .format("%Y-%m-%d %H:%M %Z"),
+    );
+    if edition.is_empty() {
+        out.warn(format!(
+            "the edition {period} has no posts: the preview shows the empty state{}",
+            if config.digest.send_empty {
+                ""
+            } else {
+                " (`send` would not send it; see `digest.send_empty`)"
+            }
+        ));
+    }
+    out.info(format!(
+        "{} posts in {} sections {period}; subject: {}{}",
+        edition.len(),
+        edition.sections.len(),
+        rendered.subject,
+        if wrote.is_empty() {
+            String::new()
+        } else {
+            format!("; wrote {}", wrote.join(", "))
+        }
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn find_subscriber(config: &Config, email: &str, out: &Output) -> Result<Recipient> {
+    let path = &config.subscribers.file;
+    let list = crate::subscribers::load(path)?;
+    let subscriber = crate::subscribers::find(&list, email)
+        .ok_or_else(|| anyhow!("no subscriber `{email}` in `{}`", path.display()))?;
+    if !subscriber.gets_digest() {
+        out.warn(format!(
+            "`{}` is {}: `send` would not send them this",
+            subscriber.email, subscriber.status
+        ));
+    }
+    Ok(Recipient::from(subscriber))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
+}

@@ -1,0 +1,605 @@
+//! Editions: which posts of a window go into one digest, in which section,
+//! in what order.
+//!
+//! Selection is pure: posts, a window, a category filter and the digest
+//! settings in, an [`Edition`] out. An edition is identified by its window
+//! alone (see [`edition_id`]), so the same window always means the same
+//! edition. Within an edition a source URL and a title appear once, and a
+//! post with several categories appears once, in the first of its categories
+//! that has a section.
+
+use std::collections::HashSet;
+
+use anyhow::{anyhow, Result};
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+
+use crate::cli::WindowArgs;
+use crate::config::{Config, DigestConfig};
+use crate::site::{Post, SiteSettings};
+use crate::window::{parse_time, Window};
+
+/// One digest: a window and its posts, grouped in sections.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// Derived from the window: the same window is the same edition.
+    pub id: String,
+    pub window: Window,
+    pub sections: Vec<Section>,
+}
+
+/// The posts of one category, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// The category as the filter or the posts spell it; `other` for the
+    /// final section of posts without a category.
+    pub category: String,
+    /// True for the final section of posts without a category.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub other: bool,
+    pub items: Vec<Post>,
+}
+
+impl Edition {
+    /// The number of posts in all sections.
+    pub fn len(&self) -> usize {
+        self.sections.iter().map(|s| s.items.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sections.iter().all(|s| s.items.is_empty())
+    }
+
+    /// Every post, section by section.
+    pub fn items(&self) -> impl Iterator<Item = &Post> {
+        self.sections.iter().flat_map(|s| s.items.iter())
+    }
+
+    /// The edition a reader who chose `categories` gets (empty: all of them).
+    ///
+    /// Posts keep the caps of the whole edition; a post moves to the first of
+    /// its categories the reader chose. Sections keep the edition's order;
+    /// a section the edition did not have (because its posts sat in another
+    /// one) follows, in the reader's order. Cheap enough to run once per
+    /// distinct choice, which is what delivery does (see [`choice_key`]).
+    pub fn for_categories(&self, categories: &[String]) -> Edition {
+        let wanted: Vec<String> = categories
+            .iter()
+            .map(|c| fold(c))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if wanted.is_empty() {
+            return self.clone();
+        }
+        let mut sections: Vec<(String, Section)> = Vec::new();
+        for section in self.sections.iter().filter(|s| !s.other) {
+            for post in &section.items {
+                let Some(category) = post.categories.iter().find(|c| wanted.contains(&fold(c)))
+                else {
+                    continue;
+                };
+                let key = fold(category);
+                let at = match sections.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        let name = self
+                            .sections
+                            .iter()
+                            .find(|s| !s.other && fold(&s.category) == key)
+                            .map_or_else(|| category.clone(), |s| s.category.clone());
+                        sections.push((
+                            key.clone(),
+                            Section {
+                                category: name,
+                                other: false,
+                                items: Vec::new(),
+                            },
+                        ));
+                        sections.len() - 1
+                    }
+                };
+                sections[at].1.items.push(post.clone());
+            }
+        }
+        let rank = |key: &str| {
+            self.sections
+                .iter()
+                .position(|s| !s.other && fold(&s.category) == key)
+                .unwrap_or_else(|| {
+                    self.sections.len() + wanted.iter().position(|w| w == key).unwrap_or(0)
+                })
+        };
+        sections.sort_by_key(|(key, _)| rank(key));
+        let sections = sections
+            .into_iter()
+            .map(|(_, mut s)| {
+                s.items.sort_by_key(|p| std::cmp::Reverse(p.date));
+                s
+            })
+            .collect();
+        Edition {
+            id: self.id.clone(),
+            window: self.window,
+            sections,
+        }
+    }
+}
+
+/// `{"id", "window": {"since", "until"}, "count", "sections": [{"category",
+/// "items": [post…]}]}`; items have the keys of `posts --json`.
+impl Serialize for Edition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct WindowJson {
+            since: String,
+            until: String,
+        }
+        let mut s = serializer.serialize_struct("Edition", 4)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field(
+            "window",
+            &WindowJson {
+                since: self.window.since.to_rfc3339(),
+                until: self.window.until.to_rfc3339(),
+            },
+        )?;
+        s.serialize_field("count", &self.len())?;
+        s.serialize_field("sections", &self.sections)?;
+        s.end()
+    }
+}
+
+/// The edition's identity: its window in UTC, compact and safe in file
+/// names, e.g. `20261115T230000Z--20261122T230000Z`. UTC, so that the same
+/// instants written with another offset are the same edition.
+pub fn edition_id(window: &Window) -> String {
+    let f = |t: DateTime<FixedOffset>| t.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ");
+    format!("{}--{}", f(window.since), f(window.until))
+}
+
+/// A reader's category choice as one key: the same key means the same
+/// personal edition, so delivery renders once per key.
+pub fn choice_key(categories: &[String]) -> String {
+    let mut keys: Vec<String> = categories
+        .iter()
+        .map(|c| fold(c))
+        .filter(|c| !c.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys.join("\u{1f}")
+}
+
+/// The edition's window. `--until` defaults to `now`; `--since` to where the
+/// last delivered edition ended (`last_end`), else to `until − window_days`.
+pub fn edition_window(
+    args: &WindowArgs,
+    config: &Config,
+    site: &SiteSettings,
+    last_end: Option<DateTime<FixedOffset>>,
+    now: DateTime<Utc>,
+) -> Result<Window> {
+    window_after(
+        args,
+        config.digest.window_days,
+        site.timezone,
+        last_end,
+        now,
+    )
+}
+
+fn window_after(
+    args: &WindowArgs,
+    days: u32,
+    tz: Tz,
+    last_end: Option<DateTime<FixedOffset>>,
+    now: DateTime<Utc>,
+) -> Result<Window> {
+    let since = match (&args.since, last_end) {
+        (None, Some(end)) => {
+            let until = match &args.until {
+                Some(u) => parse_time(u, tz).map_err(|e| anyhow!("`--until`: {e}"))?,
+                None => now.with_timezone(&tz).fixed_offset(),
+            };
+            // A last edition that ended at or after `until` says nothing
+            // about this window: fall back to `window_days`.
+            (end < until).then(|| end.to_rfc3339())
+        }
+        (since, _) => since.clone(),
+    };
+    Window::from_flags(since.as_deref(), args.until.as_deref(), days, now, tz)
+        .map_err(|e| anyhow!(e))
+}
+
+/// Selects the edition for `window` from `posts` (any order): those in the
+/// window and in `filter` (empty: every post), without repeated source URLs
+/// or titles, at most `max_per_category` per section and `max_posts` in all
+/// (the newest win). Sections follow `filter`'s order, else the largest
+/// first; posts without a category form a final `other` section.
+pub fn select(
+    posts: Vec<Post>,
+    window: Window,
+    filter: &[String],
+    digest: &DigestConfig,
+) -> Edition {
+    let wanted: Vec<String> = filter
+        .iter()
+        .map(|c| fold(c))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut posts: Vec<Post> = posts
+        .into_iter()
+        .filter(|p| window.contains(&p.date) && p.in_categories(&wanted))
+        .collect();
+    // Newest first; the source path breaks ties so the result does not
+    // depend on the order posts were read in.
+    posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.source.cmp(&b.source)));
+
+    let mut seen_urls = HashSet::new();
+    let mut seen_titles = HashSet::new();
+    // (key, section), keys folded; the other section has key `None`.
+    let mut sections: Vec<(Option<String>, Section)> = Vec::new();
+    for post in posts {
+        let url_new = seen_urls.insert(url_key(&post.url));
+        let title_new = seen_titles.insert(title_key(&post.title));
+        if !url_new || !title_new {
+            continue;
+        }
+        let category = post
+            .categories
+            .iter()
+            .find(|c| wanted.is_empty() || wanted.contains(&fold(c)))
+            .cloned();
+        let key = category.as_deref().map(fold);
+        let at = match sections.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let name = match (&category, &key) {
+                    (Some(c), Some(k)) => filter
+                        .iter()
+                        .find(|f| fold(f) == *k)
+                        .map_or_else(|| c.clone(), |f| f.trim().to_owned()),
+                    _ => "other".to_owned(),
+                };
+                sections.push((
+                    key.clone(),
+                    Section {
+                        category: name,
+                        other: key.is_none(),
+                        items: Vec::new(),
+                    },
+                ));
+                sections.len() - 1
+            }
+        };
+        let items = &mut sections[at].1.items;
+        if items.len() < digest.max_per_category {
+            items.push(post);
+        }
+    }
+    cap_total(&mut sections, digest.max_posts);
+    sections.retain(|(_, s)| !s.items.is_empty());
+
+    let rank = |key: &Option<String>, size: usize| match key {
+        None => (2, 0, String::new()),
+        Some(k) => match wanted.iter().position(|w| w == k) {
+            Some(i) => (0, i, String::new()),
+            None => (1, usize::MAX - size, k.clone()),
+        },
+    };
+    sections.sort_by_cached_key(|(key, s)| rank(key, s.items.len()));
+    Edition {
+        id: edition_id(&window),
+        window,
+        sections: sections.into_iter().map(|(_, s)| s).collect(),
+    }
+}
+
+/// Keeps the `max` newest posts over all sections.
+fn cap_total(sections: &mut [(Option<String>, Section)], max: usize) {
+    let total: usize = sections.iter().map(|(_, s)| s.items.len()).sum();
+    if total <= max {
+        return;
+    }
+    let mut dates: Vec<DateTime<FixedOffset>> = sections
+        .iter()
+        .flat_map(|(_, s)| s.items.iter().map(|p| p.date))
+        .collect();
+    dates.sort_by(|a, b| b.cmp(a));
+    let cutoff = dates[max - 1];
+    // Posts at the cutoff instant are kept in section order until `max`.
+    let mut room = max - dates.iter().filter(|d| **d > cutoff).count();
+    for (_, s) in sections.iter_mut() {
+        s.items.retain(|p| {
+            if p.date > cutoff {
+                true
+            } else if p.date == cutoff && room > 0 {
+                room -= 1;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// Categories compare trimmed and case-insensitively.
+fn fold(category: &str) -> String {
+    category.trim().to_lowercase()
+}
+
+/// The same source whatever its spelling: scheme, `www.`, case of the host,
+/// a trailing slash, the fragment and `utm_` tracking parameters do not count.
+fn url_key(url: &str) -> String {
+    let url = url.trim();
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
+    let rest = url.split_once("://").map_or(url, |(scheme, rest)| {
+        if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+            rest
+        } else {
+            url
+        }
+    });
+    let (host, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let query: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.to_ascii_lowercase().starts_with("utm_"))
+        .collect();
+    let path = path.trim_end_matches('/');
+    if query.is_empty() {
+        format!("{host}{path}")
+    } else {
+        format!("{host}{path}?{}", query.join("&"))
+    }
+}
+
+/// Titles compare case-insensitively with whitespace collapsed.
+fn title_key(title: &str) -> String {
+    title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn week() -> Window {
+        Window {
+            since: t("2026-11-16T00:00:00+01:00"),
+            until: t("2026-11-23T00:00:00+01:00"),
+        }
+    }
+
+    /// A post on day `day` of the week at `hour`, with `categories`.
+    fn post(title: &str, day: u32, hour: u32, categories: &[&str]) -> Post {
+        let date = t(&format!("2026-11-{day:02}T{hour:02}:00:00+01:00"));
+        let slug = title.to_lowercase().replace(' ', "-");
+        Post {
+            title: title.to_owned(),
+            date,
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            url: format!("https://example.org/{slug}"),
+            external_link: None,
+            post_url: format!("https://example.org/{slug}"),
+            image: None,
+            summary: String::new(),
+            source: format!("_posts/2026-11-{day:02}-{slug}.md"),
+            tags: Vec::new(),
+        }
+    }
+
+    fn digest() -> DigestConfig {
+        DigestConfig::default()
+    }
+
+    fn titles(e: &Edition) -> Vec<(String, Vec<String>)> {
+        e.sections
+            .iter()
+            .map(|s| {
+                (
+                    s.category.clone(),
+                    s.items.iter().map(|p| p.title.clone()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn section(name: &str, items: &[&str]) -> (String, Vec<String>) {
+        (
+            name.to_owned(),
+            items.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn window_and_id() {
+        let e = select(
+            vec![
+                post("Before", 15, 23, &["a"]),
+                post("In", 16, 0, &["a"]),
+                post("After", 23, 0, &["a"]),
+            ],
+            week(),
+            &[],
+            &digest(),
+        );
+        assert_eq!(titles(&e), vec![section("a", &["In"])]);
+        assert_eq!(e.id, "20261115T230000Z--20261122T230000Z");
+        let utc = Window {
+            since: t("2026-11-15T23:00:00Z"),
+            until: t("2026-11-22T23:00:00Z"),
+        };
+        assert_eq!(edition_id(&utc), e.id);
+    }
+
+    #[test]
+    fn sections_follow_the_filter_then_size_and_other_comes_last() {
+        let posts = vec![
+            post("One", 16, 9, &["sport"]),
+            post("Two", 17, 9, &["nieuws"]),
+            post("Three", 18, 9, &["nieuws"]),
+            post("Loose", 19, 9, &[]),
+            post("Four", 20, 9, &["tech"]),
+        ];
+        let e = select(posts.clone(), week(), &[], &digest());
+        assert_eq!(
+            titles(&e),
+            vec![
+                section("nieuws", &["Three", "Two"]),
+                section("sport", &["One"]),
+                section("tech", &["Four"]),
+                section("other", &["Loose"]),
+            ]
+        );
+        assert!(e.sections[3].other && !e.sections[0].other);
+
+        let filter = vec!["Tech".to_owned(), "NIEUWS".to_owned()];
+        let e = select(posts, week(), &filter, &digest());
+        assert_eq!(
+            titles(&e),
+            vec![
+                section("Tech", &["Four"]),
+                section("NIEUWS", &["Three", "Two"])
+            ]
+        );
+    }
+
+    #[test]
+    fn same_url_or_title_appears_once_newest_kept() {
+        let mut a = post("First", 16, 9, &["a"]);
+        a.url = "https://www.NOS.nl/l/1/?utm_source=x#top".into();
+        let mut b = post("Second", 17, 9, &["b"]);
+        b.url = "http://nos.nl/l/1".into();
+        let c = post("Same  title", 18, 9, &["a"]);
+        let d = post("same title", 19, 9, &["a"]);
+        let e = select(vec![a, b, c, d], week(), &[], &digest());
+        assert_eq!(
+            titles(&e),
+            vec![section("a", &["same title"]), section("b", &["Second"])]
+        );
+    }
+
+    #[test]
+    fn a_post_with_several_categories_appears_once_in_its_first_section() {
+        let posts = vec![
+            post("Both", 16, 9, &["sport", "nieuws"]),
+            post("News", 17, 9, &["nieuws"]),
+        ];
+        let e = select(posts.clone(), week(), &[], &digest());
+        assert_eq!(
+            titles(&e),
+            vec![section("nieuws", &["News"]), section("sport", &["Both"])]
+        );
+        // With a filter, the first of its categories that has a section.
+        let e = select(posts, week(), &["nieuws".into()], &digest());
+        assert_eq!(titles(&e), vec![section("nieuws", &["News", "Both"])]);
+    }
+
+    #[test]
+    fn caps_keep_the_newest() {
+        let posts: Vec<Post> = (0..6)
+            .map(|i| post(&format!("A{i}"), 16 + i, 9, &["a"]))
+            .chain((0..3).map(|i| post(&format!("B{i}"), 16 + i, 10, &["b"])))
+            .collect();
+        let d = DigestConfig {
+            max_per_category: 4,
+            max_posts: 5,
+            ..digest()
+        };
+        let e = select(posts, week(), &[], &d);
+        assert_eq!(
+            titles(&e),
+            vec![
+                section("a", &["A5", "A4", "A3", "A2"]),
+                section("b", &["B2"]),
+            ]
+        );
+        assert_eq!(e.len(), 5);
+    }
+
+    #[test]
+    fn personal_editions_move_posts_to_the_readers_categories() {
+        let posts = vec![
+            post("Both", 16, 9, &["nieuws", "tech"]),
+            post("News", 17, 9, &["nieuws"]),
+            post("Code", 18, 9, &["tech"]),
+            post("Loose", 19, 9, &[]),
+        ];
+        let e = select(posts, week(), &[], &digest());
+        assert_eq!(titles(&e.for_categories(&[])), titles(&e));
+        let tech = e.for_categories(&["TECH".into()]);
+        assert_eq!(titles(&tech), vec![section("tech", &["Code", "Both"])]);
+        let none = e.for_categories(&["sport".into()]);
+        assert!(none.is_empty());
+        assert_eq!(
+            choice_key(&["Tech".into(), " nieuws".into(), "tech".into()]),
+            choice_key(&["nieuws".into(), "tech".into()])
+        );
+    }
+
+    #[test]
+    fn default_window_starts_where_the_last_edition_ended() {
+        let tz: Tz = "Europe/Amsterdam".parse().unwrap();
+        let now = t("2026-11-23T07:00:00Z").with_timezone(&Utc);
+        let none = WindowArgs::default();
+        let w = window_after(&none, 7, tz, None, now).unwrap();
+        assert_eq!(w.until.to_rfc3339(), "2026-11-23T08:00:00+01:00");
+        assert_eq!(w.since.to_rfc3339(), "2026-11-16T08:00:00+01:00");
+        let last = t("2026-11-18T08:00:00+01:00");
+        let w = window_after(&none, 7, tz, Some(last), now).unwrap();
+        assert_eq!(w.since, last);
+        // A last edition that ended later than `--until` is ignored.
+        let until = WindowArgs {
+            until: Some("2026-11-17".into()),
+            ..WindowArgs::default()
+        };
+        let w = window_after(&until, 7, tz, Some(last), now).unwrap();
+        assert_eq!(w.since.to_rfc3339(), "2026-11-10T00:00:00+01:00");
+        // `--since` wins over the last edition.
+        let since = WindowArgs {
+            since: Some("2026-11-20".into()),
+            ..WindowArgs::default()
+        };
+        let w = window_after(&since, 7, tz, Some(last), now).unwrap();
+        assert_eq!(w.since.to_rfc3339(), "2026-11-20T00:00:00+01:00");
+    }
+
+    #[test]
+    fn json_has_window_sections_and_post_keys() {
+        let e = select(vec![post("One", 16, 9, &[])], week(), &[], &digest());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["window"]["since"], "2026-11-16T00:00:00+01:00");
+        assert_eq!(v["count"], 1);
+        assert_eq!(v["sections"][0]["category"], "other");
+        assert_eq!(v["sections"][0]["other"], true);
+        let item = &v["sections"][0]["items"][0];
+        for key in [
+            "title",
+            "date",
+            "categories",
+            "url",
+            "external_link",
+            "post_url",
+            "image",
+            "summary",
+            "source",
+        ] {
+            assert!(item.get(key).is_some(), "{key}");
+        }
+    }
+}
