@@ -161,6 +161,8 @@ pub struct CheckArgs {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Status {
     Active,
+    /// Signed up on the web, not yet confirmed: gets no digest.
+    Pending,
     Unsubscribed,
     Bounced,
 }

@@ -65,6 +65,9 @@ pub struct DigestConfig {
     pub summary_length: usize,
     pub send_empty: bool,
     pub subject: String,
+    /// Where an edition can be read on the web, `{id}` replaced by its id;
+    /// adds a "view on the web" link when set.
+    pub web_url: Option<String>,
 }
 
 impl Default for DigestConfig {
@@ -77,6 +80,7 @@ impl Default for DigestConfig {
             summary_length: 280,
             send_empty: false,
             subject: "{site} — {date}".to_owned(),
+            web_url: None,
         }
     }
 }
@@ -284,6 +288,13 @@ impl Config {
         }
         if !(self.smtp.rate_limit >= 0.0 && self.smtp.rate_limit.is_finite()) {
             return Err("`smtp.rate_limit` must be 0 (no limit) or a positive number".into());
+        }
+        if let Some(url) = &self.digest.web_url {
+            if !is_http_url(url) {
+                return Err(format!(
+                    "`digest.web_url` must be an http(s) URL, not `{url}`"
+                ));
+            }
         }
         if let Some(url) = &self.sender.unsubscribe_url {
             if !is_http_url(url) {

@@ -54,7 +54,7 @@ impl<'a> Context<'a> {
             language: site.language,
             timezone: site.timezone,
             subject: &digest.subject,
-            web_url: None,
+            web_url: digest.web_url.as_deref(),
             categories: &[],
         }
     }

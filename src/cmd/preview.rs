@@ -8,30 +8,19 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 
-use super::posts::{category_filter, report_warnings};
 use super::Output;
 use crate::cli::PreviewArgs;
 use crate::config::Config;
-use crate::edition::{edition_window, select, Edition};
+use crate::edition::{edition_window, Edition};
 use crate::mail::compose::{compose, fill_unsubscribe_url, Recipient, SenderSettings};
-use crate::site::{self, LoadOptions, SiteSettings};
+use crate::site::SiteSettings;
 use crate::templates::{self, Context, Personal};
 
 pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode> {
     let site = SiteSettings::resolve(config)?;
-    // The end of the last delivered edition will come from the delivery
-    // journal; without it the default window is `window_days` long.
-    let window = edition_window(&args.window, config, &site, None, chrono::Utc::now())?;
-    let loaded = site::load(
-        &site,
-        &LoadOptions {
-            window: Some(window),
-            summary_length: Some(config.digest.summary_length),
-        },
-    )?;
-    report_warnings(&loaded.warnings, out);
-    let filter = category_filter(config, &args.window);
-    let edition = select(loaded.posts, window, &filter, &config.digest);
+    let last_end = super::send::last_end(config)?;
+    let window = edition_window(&args.window, config, &site, last_end, chrono::Utc::now())?;
+    let edition = super::send::load_edition(config, &site, &args.window, window, out)?;
 
     let recipient = match &args.subscriber {
         Some(email) => find_subscriber(config, email, out)?,

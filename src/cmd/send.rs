@@ -18,13 +18,13 @@ use chrono::Utc;
 
 use super::posts::{category_filter, report_warnings};
 use super::Output;
-use crate::cli::SendArgs;
-use crate::config::{Config, Transport};
+use crate::cli::{SendArgs, WindowArgs};
+use crate::config::Config;
 use crate::edition::{choice_key, edition_id, edition_window, select, Edition};
+use crate::mail;
 use crate::mail::compose::{compose, Recipient, SenderSettings};
 use crate::mail::deliver::{self, deliver, Job, Progress, Report};
 use crate::mail::journal::{self, Journal, Outcome};
-use crate::mail::smtp::SmtpSettings;
 use crate::mail::state::{Closed, Meta, Prepare, StateDir, Stored, Variant};
 use crate::site::{self, LoadOptions, SiteSettings};
 use crate::subscribers::{Store, DEFAULT_BOUNCE_LIMIT};
@@ -69,7 +69,7 @@ pub fn run_with_stop(
         None => {
             let last_end = state.last_closed()?.map(|s| s.meta.until);
             let window = edition_window(&args.window, config, &site, last_end, Utc::now())?;
-            let edition = load_edition(config, &site, args, window, out)?;
+            let edition = load_edition(config, &site, &args.window, window, out)?;
             if let Some(existing) = state.all()?.into_iter().find(|s| s.meta.id == edition.id) {
                 bail!(
                     "edition {} was already delivered on {}; a window is sent once",
@@ -159,11 +159,18 @@ fn check_resume_flags(s: &Stored, args: &SendArgs, site: &SiteSettings) -> Resul
     Ok(())
 }
 
+/// The last delivered edition's end, where the next window starts.
+pub fn last_end(config: &Config) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>> {
+    Ok(StateDir::new(&config.delivery.state_dir)
+        .last_closed()?
+        .map(|s| s.meta.until))
+}
+
 /// The posts of the window, selected into an edition.
 pub fn load_edition(
     config: &Config,
     site: &SiteSettings,
-    args: &SendArgs,
+    args: &WindowArgs,
     window: crate::window::Window,
     out: &Output,
 ) -> Result<Edition> {
@@ -175,7 +182,7 @@ pub fn load_edition(
         },
     )?;
     report_warnings(&loaded.warnings, out);
-    let filter = category_filter(config, &args.window);
+    let filter = category_filter(config, args);
     Ok(select(loaded.posts, window, &filter, &config.digest))
 }
 
@@ -254,23 +261,6 @@ fn stored_variants(stored: &Stored) -> Result<Vec<Rendered>> {
         .collect()
 }
 
-fn transport(config: &Config, edition_id: &str) -> Result<(Box<dyn deliver::Transport>, usize)> {
-    Ok(match config.delivery.transport {
-        Transport::Smtp => (
-            Box::new(deliver::Smtp(SmtpSettings::from_config(&config.smtp)?)),
-            config.smtp.connections,
-        ),
-        Transport::File => (
-            Box::new(deliver::FileOutbox(config.delivery.outbox.join(edition_id))),
-            1,
-        ),
-        Transport::Sendmail => (
-            Box::new(deliver::Sendmail(lettre::SendmailTransport::new())),
-            1,
-        ),
-    })
-}
-
 fn deliver_stored(
     config: &Config,
     sender: &SenderSettings,
@@ -308,7 +298,7 @@ fn deliver_stored(
             jobs.len()
         ));
     }
-    let (transport, connections) = transport(config, &stored.meta.id)?;
+    let (transport, connections) = mail::transport(config, &stored.meta.id)?;
     let journal = Journal::open(&journal_path)
         .with_context(|| format!("cannot open the journal `{}`", journal_path.display()))?;
     let from = sender.from.email.clone();
@@ -502,7 +492,7 @@ fn test_send(
         .map_err(|e| anyhow!("`{to}` is not a valid address: {e}"))?;
     let last_end = state.last_closed()?.map(|s| s.meta.until);
     let window = edition_window(&args.window, config, site, last_end, Utc::now())?;
-    let edition = load_edition(config, site, args, window, out)?;
+    let edition = load_edition(config, site, &args.window, window, out)?;
     let ctx = Context::new(site, &config.digest);
     let rendered = templates::render(&edition, &ctx);
     let recipient = Recipient {
@@ -512,7 +502,7 @@ fn test_send(
         categories: Vec::new(),
     };
     let message = compose(&rendered, &recipient, sender)?;
-    let (transport, _) = transport(config, &format!("test-{}", edition_id(&window)))?;
+    let (transport, _) = mail::transport(config, &format!("test-{}", edition_id(&window)))?;
     let mut conn = transport.connect()?;
     let reply = conn.send(&sender.from.email, &address, &message.formatted())?;
     conn.close();

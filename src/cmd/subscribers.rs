@@ -151,6 +151,7 @@ fn list(store: &Store, args: &ListArgs, out: &Output) -> Result<ExitCode> {
     let all = store.load()?;
     let status = args.status.map(|s| match s {
         cli::Status::Active => Status::Active,
+        cli::Status::Pending => Status::Pending,
         cli::Status::Unsubscribed => Status::Unsubscribed,
         cli::Status::Bounced => Status::Bounced,
     });

@@ -1,8 +1,39 @@
-//! Mail: composing one message per recipient (and, later, delivering them
-//! and journaling what was delivered).
+//! Mail: composing one message per recipient, delivering them over SMTP
+//! (or to files, or to sendmail), and journaling what was delivered.
 
 pub mod compose;
 pub mod deliver;
 pub mod journal;
 pub mod smtp;
 pub mod state;
+
+use anyhow::Result;
+
+use crate::config::{Config, Transport};
+
+/// The transport `delivery.transport` names, and how many connections to
+/// open. `outbox_folder` is the folder under `delivery.outbox` that the
+/// file transport writes to.
+pub fn transport(
+    config: &Config,
+    outbox_folder: &str,
+) -> Result<(Box<dyn deliver::Transport>, usize)> {
+    Ok(match config.delivery.transport {
+        Transport::Smtp => (
+            Box::new(deliver::Smtp(smtp::SmtpSettings::from_config(
+                &config.smtp,
+            )?)),
+            config.smtp.connections,
+        ),
+        Transport::File => (
+            Box::new(deliver::FileOutbox(
+                config.delivery.outbox.join(outbox_folder),
+            )),
+            1,
+        ),
+        Transport::Sendmail => (
+            Box::new(deliver::Sendmail(lettre::SendmailTransport::new())),
+            1,
+        ),
+    })
+}
