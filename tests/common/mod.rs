@@ -2,6 +2,8 @@
 //! `Postbode::new().site("nested_posts").args(["posts", "--json"]).succeeds()`.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
