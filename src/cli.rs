@@ -71,7 +71,27 @@ pub enum Command {
     ///   postbode send --dry-run
     ///
     ///   postbode send --to me@example.org
+    ///
+    ///   postbode send --if-due -q      (from cron, every few minutes)
     Send(SendArgs),
+
+    /// Show the schedule: its next times, the last edition, whether a send is due.
+    ///
+    /// Times are shown in the schedule's timezone (`schedule.timezone`, else
+    /// the site's) and in UTC. Example:
+    ///
+    ///   postbode schedule --count 10
+    Schedule(ScheduleArgs),
+
+    /// Stay in the foreground and send the digest at each scheduled time.
+    ///
+    /// For a systemd service or a terminal. On start it first finishes an
+    /// unfinished edition, and sends a scheduled time it missed (the machine
+    /// was off) if that is at most `schedule.catch_up` (6h) ago; an older
+    /// one is skipped with a log line. SIGTERM or Ctrl-C finishes the
+    /// messages in flight and exits; a second signal exits at once. Only one
+    /// `run` per state folder.
+    Run(RunArgs),
 
     /// Validate config, posts and subscribers; exit 1 when something is wrong.
     ///
@@ -81,6 +101,18 @@ pub enum Command {
     /// Manage the subscriber list.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+
+    /// Answer one-click unsubscribes and sign-ups over HTTP.
+    ///
+    /// A small web server for what a static site cannot do: `POST` to the
+    /// unsubscribe link (RFC 8058 one-click, as Gmail and Yahoo require)
+    /// unsubscribes at once; opening it shows a page with a button. It also
+    /// takes sign-ups (`/subscribe`) and confirms them by mail
+    /// (`/confirm/{token}`). Paths follow `sender.unsubscribe_url`. Run it
+    /// on loopback behind the site's reverse proxy; it stops on SIGTERM.
+    ///
+    ///   postbode serve --listen 127.0.0.1:8080
+    Serve(ServeArgs),
 }
 
 /// Which posts: a window `[since, until)` and category filters.
@@ -153,10 +185,35 @@ pub struct SendArgs {
     /// no state change, the list untouched.
     #[arg(long, value_name = "EMAIL", conflicts_with = "dry_run")]
     pub to: Option<String>,
+
+    /// Send only when a scheduled time (`schedule.cron`) has passed since
+    /// the last edition started; otherwise say when the next one is and
+    /// exit 0. An unfinished edition is always resumed. Safe to call from
+    /// cron every few minutes or from a systemd timer.
+    #[arg(long, conflicts_with = "to")]
+    pub if_due: bool,
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ScheduleArgs {
+    /// How many upcoming times to show.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {}
+
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on. Default: `serve.listen` in the
+    /// config, else `127.0.0.1:8080`.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Status {

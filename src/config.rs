@@ -28,6 +28,8 @@ pub struct Config {
     pub smtp: SmtpConfig,
     #[serde(default)]
     pub subscribers: SubscribersConfig,
+    #[serde(default)]
+    pub serve: ServeConfig,
     /// Where the config file was read from.
     #[serde(skip)]
     pub path: PathBuf,
@@ -99,6 +101,9 @@ pub struct SenderConfig {
 pub struct ScheduleConfig {
     pub cron: String,
     pub timezone: Option<String>,
+    /// How late a missed time (the machine was off) may still be sent:
+    /// `6h`, `90m`, `1h30m`, `0` (never).
+    pub catch_up: String,
 }
 
 impl Default for ScheduleConfig {
@@ -106,6 +111,7 @@ impl Default for ScheduleConfig {
         ScheduleConfig {
             cron: "0 8 * * MON".to_owned(),
             timezone: None,
+            catch_up: crate::schedule::DEFAULT_CATCH_UP.to_owned(),
         }
     }
 }
@@ -198,6 +204,30 @@ impl Default for SubscribersConfig {
     }
 }
 
+/// `postbode serve`: where the unsubscribe and sign-up endpoint listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// `address:port`; loopback by default, for a reverse proxy in front.
+    pub listen: String,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: "127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+/// Parses a `listen` value: an IP address and a port (`127.0.0.1:8080`,
+/// `[::1]:8080`).
+pub fn parse_listen(value: &str) -> Result<std::net::SocketAddr, String> {
+    value.trim().parse().map_err(|_| {
+        format!("`{value}` is not an address and port like `127.0.0.1:8080` or `[::1]:8080`")
+    })
+}
+
 /// A config file that cannot be used, with the reason.
 #[derive(Debug)]
 pub struct ConfigError {
@@ -266,6 +296,10 @@ impl Config {
         if let Some(tz) = &self.schedule.timezone {
             parse_timezone(tz).map_err(|e| format!("`schedule.timezone`: {e}"))?;
         }
+        crate::schedule::parse_cron(&self.schedule.cron)
+            .map_err(|e| format!("`schedule.cron`: {e}"))?;
+        crate::schedule::parse_duration(&self.schedule.catch_up)
+            .map_err(|e| format!("`schedule.catch_up`: {e}"))?;
         if let Some(url) = &self.site.url {
             if !is_http_url(url) {
                 return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
@@ -303,6 +337,7 @@ impl Config {
                 ));
             }
         }
+        parse_listen(&self.serve.listen).map_err(|e| format!("`serve.listen`: {e}"))?;
         Ok(())
     }
 }
@@ -385,6 +420,53 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("Europe/Amsterdm"), "{err}");
+    }
+
+    #[test]
+    fn serve_listen_defaults_to_loopback_and_is_checked() {
+        let c = Config::parse("[site]\nsource = \"s\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(c.serve.listen, "127.0.0.1:8080");
+        let c = Config::parse(
+            "[site]\nsource = \"s\"\n[serve]\nlisten = \"[::1]:9000\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(parse_listen(&c.serve.listen).unwrap().port(), 9000);
+        let err = Config::parse(
+            "[site]\nsource = \"s\"\n[serve]\nlisten = \"localhost\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`serve.listen`: `localhost` is not an address and port"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_schedule_is_named() {
+        let parse = |table: &str| {
+            Config::parse(
+                &format!("[site]\nsource = \"s\"\n[schedule]\n{table}\n"),
+                Path::new("c.toml"),
+            )
+        };
+        let err = parse("cron = \"0 8 * * MONDAY\"").unwrap_err().to_string();
+        assert!(
+            err.contains("`schedule.cron`") && err.contains("MONDAY"),
+            "{err}"
+        );
+        let err = parse("cron = \"0 8 31 2 *\"").unwrap_err().to_string();
+        assert!(
+            err.contains("`schedule.cron`") && err.contains("never"),
+            "{err}"
+        );
+        let err = parse("catch_up = \"6 hours\"").unwrap_err().to_string();
+        assert!(err.contains("`schedule.catch_up`"), "{err}");
+        let c = parse("cron = \"0 0 8 * * MON\"\ncatch_up = \"90m\"").unwrap();
+        assert_eq!(c.schedule.catch_up, "90m");
+        assert_eq!(parse("").unwrap().schedule.catch_up, "6h");
     }
 
     #[test]

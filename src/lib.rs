@@ -9,6 +9,8 @@ pub mod cmd;
 pub mod config;
 pub mod edition;
 pub mod mail;
+pub mod schedule;
+pub mod serve;
 pub mod site;
 pub mod subscribers;
 pub mod window;

@@ -12,6 +12,7 @@
 //! is escaped by maud, and only http(s) URLs are linked or shown as images.
 
 pub mod digest;
+pub mod pages;
 pub mod plain;
 pub mod strings;
 pub mod style;

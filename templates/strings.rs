@@ -188,6 +188,153 @@ impl Strings {
     }
 }
 
+/// The words of `postbode serve`'s pages and of the confirmation mail.
+/// `{site}` and `{email}` are filled in by [`fill`].
+#[derive(Debug)]
+pub struct PageStrings {
+    pub lang: &'static str,
+    pub unsubscribe_title: &'static str,
+    pub unsubscribe_ask: &'static str,
+    pub unsubscribe_button: &'static str,
+    pub unsubscribed_title: &'static str,
+    pub unsubscribed_text: &'static str,
+    pub unsubscribed_undo: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub subscribe_title: &'static str,
+    pub subscribe_text: &'static str,
+    pub email_label: &'static str,
+    pub subscribe_button: &'static str,
+    pub check_mail_title: &'static str,
+    pub check_mail_text: &'static str,
+    pub bad_address_title: &'static str,
+    pub bad_address_text: &'static str,
+    pub too_many_title: &'static str,
+    pub too_many_text: &'static str,
+    pub confirm_title: &'static str,
+    pub confirm_ask: &'static str,
+    pub confirm_button: &'static str,
+    pub confirmed_title: &'static str,
+    pub confirmed_text: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
+    pub bad_request_title: &'static str,
+    pub bad_request_text: &'static str,
+    pub mail_subject: &'static str,
+    pub mail_intro: &'static str,
+    pub mail_action: &'static str,
+    pub mail_ignore: &'static str,
+}
+
+pub static PAGES_NL: PageStrings = PageStrings {
+    lang: "nl",
+    unsubscribe_title: "Afmelden voor {site}?",
+    unsubscribe_ask: "Klik op de knop om {email} af te melden voor de nieuwsbrief van {site}. Daarna krijg je van ons geen nieuwsbrief meer.",
+    unsubscribe_button: "Afmelden",
+    unsubscribed_title: "Je bent uitgeschreven",
+    unsubscribed_text: "{email} is afgemeld voor de nieuwsbrief van {site} en krijgt hem niet meer.",
+    unsubscribed_undo: "Per ongeluk? Je kunt je altijd opnieuw aanmelden.",
+    not_found_title: "Deze link werkt niet",
+    not_found_text: "De link is onbekend of verlopen, en er is niets veranderd. Gebruik de link uit de laatste mail die je van {site} kreeg.",
+    subscribe_title: "Aanmelden voor {site}",
+    subscribe_text: "Vul je e-mailadres in. Je krijgt dan een mail met een link om je aanmelding te bevestigen.",
+    email_label: "E-mailadres",
+    subscribe_button: "Aanmelden",
+    check_mail_title: "Kijk in je mailbox",
+    check_mail_text: "Als dit adres nog niet is aangemeld, krijgt het binnen een paar minuten een mail met een link om de aanmelding te bevestigen. Zonder bevestiging sturen we geen nieuwsbrief.",
+    bad_address_title: "Dat adres klopt niet",
+    bad_address_text: "Controleer het e-mailadres en probeer het opnieuw.",
+    too_many_title: "Even geduld",
+    too_many_text: "Er kwamen te veel aanmeldingen vanaf jouw netwerk. Probeer het over tien minuten opnieuw.",
+    confirm_title: "Bevestig je aanmelding",
+    confirm_ask: "Klik op de knop om {email} aan te melden voor de nieuwsbrief van {site}.",
+    confirm_button: "Bevestigen",
+    confirmed_title: "Je bent aangemeld",
+    confirmed_text: "{email} krijgt voortaan de nieuwsbrief van {site}. Onder elke nieuwsbrief staat een link om je af te melden.",
+    unavailable_title: "Probeer het later opnieuw",
+    unavailable_text: "Er ging aan onze kant iets mis, en er is niets veranderd. Probeer het over een paar minuten opnieuw.",
+    bad_request_title: "Dat ging niet goed",
+    bad_request_text: "Dit verzoek kunnen we niet lezen, en er is niets veranderd.",
+    mail_subject: "Bevestig je aanmelding voor {site}",
+    mail_intro: "Iemand, hopelijk jij, heeft {email} aangemeld voor de nieuwsbrief van {site}.",
+    mail_action: "Bevestig je aanmelding via deze link:",
+    mail_ignore: "Heb je je niet aangemeld? Dan hoef je niets te doen: zonder bevestiging krijg je geen nieuwsbrief.",
+};
+
+pub static PAGES_EN: PageStrings = PageStrings {
+    lang: "en",
+    unsubscribe_title: "Unsubscribe from {site}?",
+    unsubscribe_ask: "Click the button to unsubscribe {email} from the newsletter of {site}. You will get no more newsletters from us.",
+    unsubscribe_button: "Unsubscribe",
+    unsubscribed_title: "You are unsubscribed",
+    unsubscribed_text: "{email} is unsubscribed from the newsletter of {site} and will not get it any more.",
+    unsubscribed_undo: "By mistake? You can always subscribe again.",
+    not_found_title: "This link does not work",
+    not_found_text: "The link is unknown or has expired, and nothing was changed. Use the link in the latest e-mail you got from {site}.",
+    subscribe_title: "Subscribe to {site}",
+    subscribe_text: "Enter your e-mail address. You will get an e-mail with a link to confirm your subscription.",
+    email_label: "E-mail address",
+    subscribe_button: "Subscribe",
+    check_mail_title: "Check your mailbox",
+    check_mail_text: "If this address is not subscribed yet, it will get an e-mail within a few minutes with a link to confirm the subscription. Without confirmation we send no newsletter.",
+    bad_address_title: "That address does not look right",
+    bad_address_text: "Check the e-mail address and try again.",
+    too_many_title: "Please wait",
+    too_many_text: "Too many sign-ups came from your network. Please try again in ten minutes.",
+    confirm_title: "Confirm your subscription",
+    confirm_ask: "Click the button to subscribe {email} to the newsletter of {site}.",
+    confirm_button: "Confirm",
+    confirmed_title: "You are subscribed",
+    confirmed_text: "{email} will get the newsletter of {site} from now on. Every newsletter ends with a link to unsubscribe.",
+    unavailable_title: "Please try again later",
+    unavailable_text: "Something went wrong on our side, and nothing was changed. Please try again in a few minutes.",
+    bad_request_title: "That did not work",
+    bad_request_text: "We cannot read this request, and nothing was changed.",
+    mail_subject: "Confirm your subscription to {site}",
+    mail_intro: "Someone, hopefully you, subscribed {email} to the newsletter of {site}.",
+    mail_action: "Confirm your subscription with this link:",
+    mail_ignore: "Did you not subscribe? Then there is nothing to do: without confirmation you get no newsletter.",
+};
+
+impl PageStrings {
+    pub fn of(language: Language) -> &'static PageStrings {
+        match language {
+            Language::Nl => &PAGES_NL,
+            Language::En => &PAGES_EN,
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by its value, in one pass, so a
+/// value that itself holds `{site}` (an address may) stays as it is.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A category as a heading: its first letter in upper case (`nieuws` → `Nieuws`).
 pub fn display_name(category: &str) -> String {
     let mut chars = category.chars();
@@ -264,5 +411,18 @@ mod tests {
         );
         assert_eq!(NL.count_line(1, 1), "Eén nieuw bericht.");
         assert_eq!(EN.count_line(7, 3), "7 new posts in 3 sections.");
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder_once() {
+        assert_eq!(
+            fill(PAGES_EN.unsubscribed_text, &[("email", "{site}@example.org"), ("site", "Blog")]),
+            "{site}@example.org is unsubscribed from the newsletter of Blog and will not get it any more."
+        );
+        assert_eq!(fill("{unknown} {", &[("site", "x")]), "{unknown} {");
+        assert_eq!(
+            fill(PAGES_NL.unsubscribe_title, &[("site", "Leest Meer")]),
+            "Afmelden voor Leest Meer?"
+        );
     }
 }

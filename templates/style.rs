@@ -209,3 +209,60 @@ pub const FOOTER_CELL: &str = concat!(
 );
 pub const FOOTER_P: &str = "margin:0 0 8px 0;";
 pub const FOOTER_LINK: &str = concat!("color:", muted!(), ";text-decoration:underline;");
+
+/// The stylesheet of `postbode serve`'s web pages (unsubscribe, sign-up,
+/// confirmation): the digest's colours and fonts, in a `<style>` block this
+/// time, because a browser, unlike a mail client, reads one. The column is
+/// the digest's 600 px card on its page background; on a phone it fills the
+/// width.
+pub const PAGE_CSS: &str = concat!(
+    "html{-webkit-text-size-adjust:100%;text-size-adjust:100%;}",
+    "body{margin:0;padding:0;background-color:",
+    page_bg!(),
+    ";color:",
+    ink!(),
+    ";font-family:",
+    sans!(),
+    ";font-size:16px;line-height:24px;color-scheme:light;}",
+    "main{box-sizing:border-box;max-width:600px;margin:0 auto;padding:32px 24px 40px 24px;background-color:",
+    card_bg!(),
+    ";}",
+    "@media (min-width:640px){body{padding:48px 0;}}",
+    "@media (max-width:639px){main{min-height:100vh;}}",
+    ".site{margin:0 0 12px 0;font-size:13px;line-height:18px;font-weight:bold;letter-spacing:2px;text-transform:uppercase;color:",
+    accent!(),
+    ";}",
+    ".site a{color:",
+    accent!(),
+    ";text-decoration:none;}",
+    "h1{margin:0 0 16px 0;font-family:",
+    serif!(),
+    ";font-size:28px;line-height:34px;font-weight:normal;color:",
+    ink!(),
+    ";overflow-wrap:anywhere;}",
+    "p{margin:0 0 16px 0;overflow-wrap:anywhere;}",
+    ".note{font-size:14px;line-height:20px;color:",
+    muted!(),
+    ";}",
+    "form{margin:24px 0 0 0;}",
+    "label{display:block;margin:0 0 6px 0;font-size:14px;font-weight:bold;}",
+    "input[type=email]{box-sizing:border-box;width:100%;margin:0 0 16px 0;padding:10px 12px;font:inherit;color:",
+    ink!(),
+    ";background-color:",
+    card_bg!(),
+    ";border:1px solid ",
+    muted!(),
+    ";border-radius:4px;}",
+    "button{display:inline-block;padding:12px 28px;font:inherit;font-weight:bold;color:#ffffff;background-color:",
+    accent!(),
+    ";border:0;border-radius:4px;cursor:pointer;}",
+    "button:hover{background-color:",
+    ink!(),
+    ";}",
+    "button:focus-visible,input:focus-visible{outline:3px solid ",
+    link!(),
+    ";outline-offset:2px;}",
+    ".rule{height:2px;margin:0 0 24px 0;background-color:",
+    accent!(),
+    ";border:0;}"
+);

@@ -31,6 +31,25 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
         problems += 1;
     }
 
+    // A warning, not a problem: plain http works, so `check` still passes.
+    if let Some(url) = &config.sender.unsubscribe_url {
+        if !url
+            .trim()
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            println!(
+                "{}: warning: `sender.unsubscribe_url` `{url}` is not https: mail clients offer \
+                 one-click unsubscribe (RFC 8058) only for https links, and the token would \
+                 travel unencrypted",
+                config.path.display()
+            );
+        }
+        if let Err(e) = crate::serve::paths::Paths::from_url(url.trim()) {
+            println!("{}: warning: {e}", config.path.display());
+        }
+    }
+
     for p in crate::subscribers::check(&config.subscribers.file) {
         println!("{p}");
         problems += 1;

@@ -3,7 +3,10 @@
 pub mod check;
 pub mod posts;
 pub mod preview;
+pub mod run;
+pub mod schedule;
 pub mod send;
+pub mod serve;
 pub mod subscribers;
 
 use std::process::ExitCode;
@@ -22,7 +25,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&config, args, &out),
         Command::Preview(args) => preview::run(&config, args, &out),
         Command::Send(args) => send::run(&config, args, &out),
+        Command::Schedule(args) => schedule::run(&config, args, &out),
+        Command::Run(args) => run::run(&config, args, &out),
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
+        Command::Serve(args) => serve::run(&config, args, &out),
     }
 }
 

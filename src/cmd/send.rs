@@ -44,6 +44,15 @@ pub fn run_with_stop(
     out: &Output,
     stop: &AtomicBool,
 ) -> Result<ExitCode> {
+    if args.if_due {
+        return super::schedule::if_due(config, args.dry_run, out, || {
+            send_now(config, args, out, stop)
+        });
+    }
+    send_now(config, args, out, stop)
+}
+
+fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -> Result<ExitCode> {
     let site = SiteSettings::resolve(config)?;
     let sender = SenderSettings::resolve(&config.sender)?;
     let state = StateDir::new(&config.delivery.state_dir);
@@ -88,6 +97,9 @@ pub fn run_with_stop(
                 ));
                 return Ok(ExitCode::SUCCESS);
             }
+            // Before the list is read: an unsubscribe after this moment is
+            // seen by delivery (see `changed_since`).
+            let started = Utc::now();
             let (variants, recipients) = plan(config, &site, &edition)?;
             if args.dry_run {
                 return dry_run(&edition, &variants, &recipients, &sender, out);
@@ -100,7 +112,7 @@ pub fn run_with_stop(
                 id: edition.id.clone(),
                 since: edition.window.since,
                 until: edition.window.until,
-                created_at: Utc::now(),
+                created_at: started,
                 recipients: recipients.len(),
                 variants: variants
                     .iter()
@@ -274,23 +286,30 @@ fn deliver_stored(
     let done = journal::read(&journal_path)
         .with_context(|| format!("cannot read the journal `{}`", journal_path.display()))?;
     // Someone who unsubscribed since the edition started gets nothing more.
-    let active: HashSet<String> = Store::open(&config.subscribers.file)
-        .load()?
-        .iter()
-        .filter(|s| s.gets_digest())
-        .map(|s| s.email.clone())
-        .collect();
+    // The list is read again only if it changed since then: a fresh send
+    // need not hold it in memory twice.
+    let active = changed_since(&config.subscribers.file, stored.meta.created_at)
+        .then(|| -> Result<HashSet<String>> {
+            Ok(Store::open(&config.subscribers.file)
+                .load()?
+                .into_iter()
+                .filter(|s| s.gets_digest())
+                .map(|s| s.email)
+                .collect())
+        })
+        .transpose()?;
     let mut skipped = 0;
     let jobs: Vec<Job> = recipients
         .into_iter()
         .filter(|(r, _)| !done.contains_key(&r.email))
         .filter(|(r, _)| {
-            let keep = active.contains(&r.email);
+            let keep = active.as_ref().is_none_or(|a| a.contains(&r.email));
             skipped += usize::from(!keep);
             keep
         })
         .map(|(recipient, variant)| Job { recipient, variant })
         .collect();
+    drop(active);
     let already = done.len();
     if already > 0 {
         out.info(format!(
@@ -383,6 +402,14 @@ fn deliver_stored(
             report.pending.len()
         );
         Ok(ExitCode::from(1))
+    }
+}
+
+/// True when `path` was modified after `since` (or its time is unknown).
+fn changed_since(path: &std::path::Path, since: chrono::DateTime<Utc>) -> bool {
+    match std::fs::metadata(path).and_then(|m| m.modified()) {
+        Ok(modified) => chrono::DateTime::<Utc>::from(modified) >= since,
+        Err(_) => true,
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::Address;
 
@@ -196,10 +196,21 @@ impl fmt::Display for DataBlock<'_> {
     }
 }
 
+/// Several commands written at once (RFC 2920 pipelining).
+struct Pipelined(String);
+
+impl fmt::Display for Pipelined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An open, greeted (and, as configured, encrypted and authenticated) session.
 pub struct Session {
     conn: SmtpConnection,
     eight_bit: bool,
+    /// The server takes MAIL, RCPT and DATA in one write.
+    pipelining: bool,
 }
 
 impl Session {
@@ -251,6 +262,15 @@ impl Session {
                 ))
             })?;
         }
+        // lettre keeps only the EHLO keywords it uses; ask again to learn
+        // whether the server pipelines (one round trip per connection).
+        let pipelining = conn
+            .command(Ehlo::new(client_id.clone()))
+            .map(|r| {
+                r.message()
+                    .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"))
+            })
+            .unwrap_or(false);
         if let (Some(user), Some(password)) = (&s.username, &s.password) {
             if !conn.is_encrypted() && !s.is_loopback() {
                 conn.abort();
@@ -277,7 +297,11 @@ impl Session {
                 })?;
         }
         let eight_bit = conn.server_info().supports_feature(Extension::EightBitMime);
-        Ok(Session { conn, eight_bit })
+        Ok(Session {
+            conn,
+            eight_bit,
+            pipelining,
+        })
     }
 
     /// Sends one message to one recipient; returns the server's reply.
@@ -300,12 +324,19 @@ impl Session {
             }
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        let result = (|| {
-            self.conn.command(Mail::new(Some(from.clone()), params))?;
-            self.conn.command(Rcpt::new(to.clone(), Vec::new()))?;
-            self.conn.command(Data)?;
-            self.conn.command(DataBlock(text))
-        })();
+        let mail = Mail::new(Some(from.clone()), params);
+        let rcpt = Rcpt::new(to.clone(), Vec::new());
+        let result = if self.pipelining {
+            self.pipelined(mail, rcpt)
+                .and_then(|()| self.conn.command(DataBlock(text)))
+        } else {
+            (|| {
+                self.conn.command(mail)?;
+                self.conn.command(rcpt)?;
+                self.conn.command(Data)?;
+                self.conn.command(DataBlock(text))
+            })()
+        };
         match result {
             Ok(resp) => Ok(format!(
                 "{} {}",
@@ -324,6 +355,33 @@ impl Session {
                 }
                 Err(err)
             }
+        }
+    }
+
+    /// MAIL, RCPT and DATA in one write, then their three replies: one round
+    /// trip instead of three.
+    fn pipelined(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), lettre::transport::smtp::Error> {
+        let first = self.conn.command(Pipelined(format!("{mail}{rcpt}{Data}")));
+        if let Err(e) = &first {
+            if e.status().is_none() {
+                // Not a reply but a broken connection: nothing more to read.
+                self.conn.abort();
+            }
+        }
+        if self.conn.has_broken() {
+            return first.map(|_| ());
+        }
+        let second = self.conn.read_response();
+        let third = self.conn.read_response();
+        match (first, second, third) {
+            (Ok(_), Ok(_), Ok(_)) => Ok(()),
+            (Err(e), _, Ok(_)) | (_, Err(e), Ok(_)) => {
+                // The server opened DATA despite a refusal: the only way out
+                // of the data phase without sending a message is to hang up.
+                self.conn.abort();
+                Err(e)
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
         }
     }
 

@@ -1,0 +1,738 @@
+//! `postbode serve` as a mail client, a reader and a link scanner meet it:
+//! the real binary on a loopback port, a real HTTP client, the list on disk,
+//! and for sign-ups a real SMTP server in the test process.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::smtp::{reader, subscribers_yaml, Faults, SmtpServer};
+use common::Postbode;
+use postbode::subscribers::{self, Status, Subscriber};
+
+const LIST: &str = "subscribers/subscribers.yaml";
+
+const SITE: &str = r#"title = "Leest Meer"
+url = "https://leestmeer.example.org"
+"#;
+
+const SENDER: &str = r#"
+[sender]
+from = "Leest Meer <digest@leestmeer.example.org>"
+reply_to = "redactie@leestmeer.example.org"
+unsubscribe_url = "https://leestmeer.example.org/unsubscribe/{token}"
+
+[delivery]
+transport = "file"
+"#;
+
+/// A running `postbode serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    dir: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `serve` in `pb`'s folder on a free loopback port and waits
+    /// until it accepts connections.
+    fn start(pb: &Postbode) -> Server {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_postbode"))
+            .current_dir(pb.path())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start postbode serve");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("serve exited with {status}:\n{}", log.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "serve did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir: pb.path().to_owned(),
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn list(&self) -> Vec<Subscriber> {
+        subscribers::load(&self.dir.join(LIST)).expect("the list loads")
+    }
+
+    fn list_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join(LIST)).unwrap_or_default()
+    }
+
+    fn status(&self, email: &str) -> Option<Status> {
+        subscribers::find(&self.list(), email).map(|s| s.status)
+    }
+
+    fn token(&self, email: &str) -> String {
+        subscribers::find(&self.list(), email)
+            .expect("on the list")
+            .token
+            .clone()
+    }
+
+    /// Waits until serve's stderr has a line containing `text`.
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.log.lock().unwrap().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "serve never said `{text}`:\n{}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// What came back, all of it as text.
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn from(mut r: ureq::http::Response<ureq::Body>) -> Reply {
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        Reply {
+            status: r.status().as_u16(),
+            headers,
+            body: r.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The page without its per-response nonce, to compare page shapes.
+    fn shape(&self) -> String {
+        let mut out = self.body.clone();
+        if let Some(i) = out.find("nonce=\"") {
+            let end = out[i + 7..].find('"').map_or(out.len(), |e| i + 7 + e);
+            out.replace_range(i + 7..end, "");
+        }
+        out
+    }
+}
+
+fn get(url: &str) -> Reply {
+    Reply::from(agent().get(url).call().expect("GET"))
+}
+
+fn one_click(url: &str) -> Reply {
+    Reply::from(
+        agent()
+            .post(url)
+            .send_form([("List-Unsubscribe", "One-Click")])
+            .expect("POST"),
+    )
+}
+
+fn post_form(url: &str, fields: &[(&str, &str)]) -> Reply {
+    Reply::from(
+        agent()
+            .post(url)
+            .send_form(fields.iter().copied())
+            .expect("POST"),
+    )
+}
+
+/// A temp site with `n` active readers and the file transport.
+fn setup(n: usize) -> Postbode {
+    Postbode::new()
+        .config(&format!("{SITE}{SENDER}"))
+        .file(LIST, subscribers_yaml(n, &[]))
+}
+
+fn assert_secure_headers(r: &Reply) {
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    let csp = r.header("content-security-policy").expect("a CSP");
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    assert!(!csp.contains("script"), "{csp}");
+    assert!(r.header("set-cookie").is_none());
+    assert!(r.header("location").is_none());
+    assert!(!r.body.contains("<script"), "{}", r.body);
+}
+
+// ------------------------------------------------------------ unsubscribe
+
+#[test]
+fn one_click_post_unsubscribes_at_once() {
+    let pb = setup(3);
+    let server = Server::start(&pb);
+    let token = server.token(&reader(1));
+
+    let r = one_click(&server.url(&format!("/unsubscribe/{token}")));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_secure_headers(&r);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.body.contains("<html lang=\"nl\">"), "{}", r.body);
+    assert!(r.body.contains("Je bent uitgeschreven"), "{}", r.body);
+    assert!(r.body.contains(&reader(1)), "{}", r.body);
+    assert_eq!(server.status(&reader(1)), Some(Status::Unsubscribed));
+    assert_eq!(server.status(&reader(0)), Some(Status::Active));
+    assert_eq!(server.status(&reader(2)), Some(Status::Active));
+
+    // Again: still 200, still unsubscribed, nothing else changes.
+    let before = server.list_bytes();
+    let r = one_click(&server.url(&format!("/unsubscribe/{token}")));
+    assert_eq!(r.status, 200);
+    assert_eq!(server.list_bytes(), before);
+
+    // Multipart, as some mail clients send it.
+    let token = server.token(&reader(2));
+    let body = "--postbode-test\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--postbode-test--\r\n";
+    let r = Reply::from(
+        agent()
+            .post(server.url(&format!("/unsubscribe/{token}")))
+            .header(
+                "Content-Type",
+                "multipart/form-data; boundary=postbode-test",
+            )
+            .send(body)
+            .unwrap(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(server.status(&reader(2)), Some(Status::Unsubscribed));
+    server.wait_for_log(&format!("unsubscribed {}", reader(2)));
+}
+
+#[test]
+fn get_shows_a_button_that_unsubscribes() {
+    let pb = setup(2);
+    let server = Server::start(&pb);
+    let token = server.token(&reader(0));
+    let url = server.url(&format!("/unsubscribe/{token}"));
+    let before = server.list_bytes();
+
+    let r = get(&url);
+    assert_eq!(r.status, 200);
+    assert_secure_headers(&r);
+    assert!(r.body.contains("Afmelden voor Leest Meer?"), "{}", r.body);
+    assert!(r.body.contains(&reader(0)), "{}", r.body);
+    assert!(r.body.contains("<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\"><button type=\"submit\">Afmelden</button></form>"), "{}", r.body);
+    assert_eq!(server.list_bytes(), before, "a GET changes nothing");
+
+    // The button: the form's hidden field, posted back to the same URL.
+    let r = post_form(&url, &[("List-Unsubscribe", "One-Click")]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Je bent uitgeschreven"));
+    assert_eq!(server.status(&reader(0)), Some(Status::Unsubscribed));
+    assert_eq!(server.status(&reader(1)), Some(Status::Active));
+
+    // Opened again later: it says so, without a button.
+    let r = get(&url);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Je bent uitgeschreven"));
+    assert!(!r.body.contains("<form"));
+}
+
+#[test]
+fn english_site_english_pages() {
+    let pb = Postbode::new()
+        .config(&format!("{SITE}language = \"en\"\n{SENDER}"))
+        .file(LIST, subscribers_yaml(1, &[]));
+    let server = Server::start(&pb);
+    let url = server.url(&format!("/unsubscribe/{}", server.token(&reader(0))));
+    let r = get(&url);
+    assert!(r.body.contains("<html lang=\"en\">"), "{}", r.body);
+    assert!(
+        r.body.contains("Unsubscribe from Leest Meer?"),
+        "{}",
+        r.body
+    );
+    let r = one_click(&url);
+    assert!(r.body.contains("You are unsubscribed"), "{}", r.body);
+    assert!(r
+        .body
+        .contains("is unsubscribed from the newsletter of Leest Meer"));
+}
+
+#[test]
+fn unknown_and_malformed_tokens_get_one_and_the_same_404() {
+    let pb = setup(2);
+    let server = Server::start(&pb);
+    let before = server.list_bytes();
+    let unknown = "0123456789abcdef0123456789abcdef";
+    let first = get(&server.url(&format!("/unsubscribe/{unknown}")));
+    assert_eq!(first.status, 404);
+    assert_secure_headers(&first);
+    assert!(
+        first.body.contains("Deze link werkt niet"),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains(unknown));
+    assert!(
+        !first.body.contains("@example.org"),
+        "no address: {}",
+        first.body
+    );
+
+    let long = "a".repeat(400);
+    let paths = [
+        format!("/unsubscribe/{unknown}"),
+        format!("/confirm/{unknown}"),
+        "/unsubscribe/%FF%FE".to_owned(),
+        "/unsubscribe/a%20b".to_owned(),
+        "/unsubscribe/%00".to_owned(),
+        format!("/unsubscribe/{long}"),
+        "/unsubscribe/..%2F..%2Fetc%2Fpasswd".to_owned(),
+        "/unsubscribe/".to_owned(),
+        "/".to_owned(),
+        "/favicon.ico".to_owned(),
+    ];
+    for path in &paths {
+        let r = get(&server.url(path));
+        assert_eq!(r.status, 404, "GET {path}");
+        assert_eq!(r.shape(), first.shape(), "GET {path}");
+        let r = one_click(&server.url(path));
+        assert_eq!(r.status, 404, "POST {path}");
+        assert_eq!(r.shape(), first.shape(), "POST {path}");
+    }
+    assert_eq!(server.list_bytes(), before);
+}
+
+#[test]
+fn link_scanners_change_nothing() {
+    let pb = setup(2);
+    let server = Server::start(&pb);
+    let token = server.token(&reader(0));
+    let url = server.url(&format!("/unsubscribe/{token}"));
+    let before = server.list_bytes();
+
+    let r = agent().head(&url).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    for ua in [
+        "Mozilla/5.0 (compatible; Barracuda Sentinel)",
+        "Microsoft Office/16.0 (SafeLinks)",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    ] {
+        let r = Reply::from(agent().get(&url).header("User-Agent", ua).call().unwrap());
+        assert_eq!(r.status, 200);
+        let r = agent().head(&url).header("User-Agent", ua).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    // A POST without the one-click field is not an unsubscribe either: it
+    // gets the page with the button.
+    let r = post_form(&url, &[("utm_source", "scanner")]);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("name=\"List-Unsubscribe\""), "{}", r.body);
+    let r = Reply::from(agent().post(&url).send_empty().unwrap());
+    assert_eq!(r.status, 400);
+    assert_eq!(server.list_bytes(), before);
+    assert_eq!(server.status(&reader(0)), Some(Status::Active));
+}
+
+#[test]
+fn oversized_bodies_are_refused_unread() {
+    let pb = setup(1);
+    let server = Server::start(&pb);
+    let url = server.url(&format!("/unsubscribe/{}", server.token(&reader(0))));
+    let mut body = String::from("List-Unsubscribe=One-Click&pad=");
+    body.push_str(&"x".repeat(64 * 1024));
+    let r = Reply::from(
+        agent()
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(&body)
+            .unwrap(),
+    );
+    assert_eq!(r.status, 413);
+    assert_eq!(server.status(&reader(0)), Some(Status::Active));
+}
+
+#[test]
+fn a_prefixed_unsubscribe_url_is_served_and_the_root_path_too() {
+    let pb = Postbode::new()
+        .config(&format!(
+            "{SITE}{}",
+            SENDER.replace("/unsubscribe/{token}", "/nieuwsbrief/afmelden/{token}")
+        ))
+        .file(LIST, subscribers_yaml(2, &[]));
+    let server = Server::start(&pb);
+    let r = one_click(&server.url(&format!(
+        "/nieuwsbrief/afmelden/{}",
+        server.token(&reader(0))
+    )));
+    assert_eq!(r.status, 200);
+    let r = one_click(&server.url(&format!("/unsubscribe/{}", server.token(&reader(1)))));
+    assert_eq!(r.status, 200);
+    assert!(server
+        .list()
+        .iter()
+        .all(|s| s.status == Status::Unsubscribed));
+    assert_eq!(get(&server.url("/nieuwsbrief/subscribe")).status, 200);
+}
+
+/// 100 readers unsubscribe at the same moment while `subscribers add` runs
+/// in other processes: every change is in the final list.
+#[test]
+fn concurrent_unsubscribes_and_adds_lose_nothing() {
+    const READERS: usize = 100;
+    const ADDS: usize = 20;
+    let pb = setup(READERS);
+    let server = Server::start(&pb);
+    let list = server.list();
+    let urls: Vec<String> = (0..READERS)
+        .map(|i| {
+            let s = subscribers::find(&list, &reader(i)).unwrap();
+            server.url(&format!("/unsubscribe/{}", s.token))
+        })
+        .collect();
+
+    let adders: Vec<Child> = (0..ADDS)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_postbode"))
+                .current_dir(pb.path())
+                .args(["subscribers", "add", &format!("new{i:02}@example.org")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let start = Arc::new(std::sync::Barrier::new(READERS));
+    let clicks: Vec<_> = urls
+        .into_iter()
+        .map(|url| {
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                one_click(&url).status
+            })
+        })
+        .collect();
+    for click in clicks {
+        assert_eq!(click.join().unwrap(), 200);
+    }
+    for adder in adders {
+        let out = adder.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let list = server.list();
+    assert_eq!(list.len(), READERS + ADDS);
+    for i in 0..READERS {
+        assert_eq!(
+            subscribers::find(&list, &reader(i)).map(|s| s.status),
+            Some(Status::Unsubscribed),
+            "{}",
+            reader(i)
+        );
+    }
+    for i in 0..ADDS {
+        assert_eq!(
+            subscribers::find(&list, &format!("new{i:02}@example.org")).map(|s| s.status),
+            Some(Status::Active)
+        );
+    }
+}
+
+// ------------------------------------------------------------ sign-up
+
+/// The confirmation link in a captured mail (quoted-printable undone).
+fn confirm_link(data: &str) -> String {
+    let body = data
+        .split("\r\n\r\n")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\r\n\r\n");
+    let decoded = if data
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        String::from_utf8(
+            quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Robust).unwrap(),
+        )
+        .unwrap()
+    } else {
+        body
+    };
+    let start = decoded
+        .find("https://leestmeer.example.org/confirm/")
+        .unwrap_or_else(|| panic!("no confirmation link in:\n{data}"));
+    decoded[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn wait_for_mails(smtp: &SmtpServer, n: usize) -> Vec<common::smtp::Received> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let messages = smtp.messages();
+        if messages.len() >= n {
+            return messages;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{n} mails expected, got {}",
+            messages.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sign_up_and_confirm_by_mail_end_to_end() {
+    let smtp = SmtpServer::start(Faults::default());
+    let pb = Postbode::new()
+        .config(&format!(
+            "{SITE}{}\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_secs = 5\n",
+            SENDER.replace("transport = \"file\"", "transport = \"smtp\""),
+            smtp.port
+        ))
+        .file(LIST, subscribers_yaml(1, &[]));
+    let server = Server::start(&pb);
+
+    let form = get(&server.url("/subscribe"));
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<input type=\"email\" id=\"email\" name=\"email\""),
+        "{}",
+        form.body
+    );
+
+    let signed_up = post_form(
+        &server.url("/subscribe"),
+        &[
+            ("email", "nieuw@example.org"),
+            ("category", "Tech"),
+            ("category", "sport"),
+        ],
+    );
+    assert_eq!(signed_up.status, 200, "{}", signed_up.body);
+    assert_secure_headers(&signed_up);
+    assert!(
+        signed_up.body.contains("Kijk in je mailbox"),
+        "{}",
+        signed_up.body
+    );
+    let mails = wait_for_mails(&smtp, 1);
+    assert_eq!(mails[0].to, ["nieuw@example.org"]);
+    assert_eq!(mails[0].from, "digest@leestmeer.example.org");
+    assert!(
+        mails[0]
+            .data
+            .contains("Subject: Bevestig je aanmelding voor Leest Meer"),
+        "{}",
+        mails[0].data
+    );
+    let link = confirm_link(&mails[0].data);
+    assert_eq!(server.status("nieuw@example.org"), Some(Status::Pending));
+
+    // The link opens a page with a button; opening changes nothing.
+    let path = link.trim_start_matches("https://leestmeer.example.org");
+    let before = server.list_bytes();
+    let r = get(&server.url(path));
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Bevestig je aanmelding"), "{}", r.body);
+    assert!(r.body.contains("<form method=\"post\">"), "{}", r.body);
+    assert_eq!(server.list_bytes(), before);
+
+    // The button confirms.
+    let r = post_form(&server.url(path), &[("confirm", "yes")]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Je bent aangemeld"), "{}", r.body);
+    let list = server.list();
+    let s = subscribers::find(&list, "nieuw@example.org").unwrap();
+    assert_eq!(s.status, Status::Active);
+    assert_eq!(s.categories, ["Tech", "sport"]);
+    server.wait_for_log("confirmed nieuw@example.org");
+
+    // An address already on the list gets the same answer and no mail.
+    let r = post_form(&server.url("/subscribe"), &[("email", &reader(0))]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.shape(), signed_up.shape());
+    server.wait_for_log(&format!(
+        "sign-up of {}: already active, no mail",
+        reader(0)
+    ));
+    assert_eq!(smtp.messages().len(), 1);
+
+    // A bad address is refused with the form again, and nothing stored.
+    let r = post_form(&server.url("/subscribe"), &[("email", "not an address")]);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Dat adres klopt niet"), "{}", r.body);
+    assert_eq!(server.list().len(), 2);
+}
+
+#[test]
+fn sign_ups_are_rate_limited_per_client() {
+    let pb = setup(0);
+    let server = Server::start(&pb);
+    let url = server.url("/subscribe");
+    for i in 0..5 {
+        let r = post_form(&url, &[("email", &format!("a{i}@example.org"))]);
+        assert_eq!(r.status, 200, "sign-up {i}");
+    }
+    let r = post_form(&url, &[("email", "a5@example.org")]);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("600"));
+    assert!(r.body.contains("Even geduld"), "{}", r.body);
+    // Behind the proxy on loopback, each forwarded client counts apart.
+    let r = Reply::from(
+        agent()
+            .post(&url)
+            .header("X-Forwarded-For", "203.0.113.7")
+            .send_form([("email", "b@example.org")])
+            .unwrap(),
+    );
+    assert_eq!(r.status, 200);
+    server.wait_for_log("sign-up of b@example.org: pending");
+    for i in 0..5 {
+        server.wait_for_log(&format!("sign-up of a{i}@example.org: pending"));
+    }
+    let list = server.list();
+    assert_eq!(list.len(), 6);
+    assert!(list.iter().all(|s| s.status == Status::Pending));
+    assert!(pb.path().join("outbox/confirm/b@example.org.eml").exists());
+}
+
+// ------------------------------------------------------------ the process
+
+#[test]
+fn serve_needs_an_unsubscribe_url() {
+    let run = Postbode::new()
+        .config("[sender]\nfrom = \"a@example.org\"\n")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .fails(1);
+    assert!(
+        run.stderr.contains("`sender.unsubscribe_url` is not set"),
+        "{}",
+        run.stderr
+    );
+    let run = Postbode::new()
+        .config(SENDER)
+        .args(["serve", "--listen", "localhost"])
+        .fails(1);
+    assert!(
+        run.stderr
+            .contains("`--listen`: `localhost` is not an address and port"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sigterm_stops_serve_cleanly() {
+    let pb = setup(1);
+    let mut server = Server::start(&pb);
+    let pid = server.child.id() as i32;
+    // SAFETY: `kill` with a pid this test started and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    server.wait_for_log("stopped");
+}
+
+#[test]
+fn check_warns_about_a_plain_http_unsubscribe_url() {
+    let run = Postbode::new()
+        .config(&format!(
+            "{SITE}{}",
+            SENDER.replace(
+                "https://leestmeer.example.org/unsubscribe",
+                "http://leestmeer.example.org/unsubscribe"
+            )
+        ))
+        .args(["check"])
+        .succeeds();
+    assert!(
+        run.stdout.contains("warning: `sender.unsubscribe_url` `http://leestmeer.example.org/unsubscribe/{token}` is not https"),
+        "{}",
+        run.stdout
+    );
+    let run = Postbode::new()
+        .config(&format!(
+            "{SITE}{}",
+            SENDER.replace("/unsubscribe/{token}", "/unsubscribe?t={token}")
+        ))
+        .args(["check"])
+        .succeeds();
+    assert!(
+        run.stdout.contains("warning: cannot serve `sender.unsubscribe_url`: `https://leestmeer.example.org/unsubscribe?t={token}` has `{token}` in its query"),
+        "{}",
+        run.stdout
+    );
+}
