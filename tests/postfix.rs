@@ -18,7 +18,8 @@ fn postfix_receives_a_full_edition() {
         .expect("POSTBODE_POSTFIX_PORT")
         .parse()
         .expect("a port number");
-    let maildir = PathBuf::from(std::env::var("POSTBODE_POSTFIX_MAILDIR").expect("POSTBODE_POSTFIX_MAILDIR"));
+    let maildir =
+        PathBuf::from(std::env::var("POSTBODE_POSTFIX_MAILDIR").expect("POSTBODE_POSTFIX_MAILDIR"));
     let count_new = || std::fs::read_dir(maildir.join("new")).map_or(0, |d| d.count());
     let before = count_new();
 
@@ -32,7 +33,12 @@ fn postfix_receives_a_full_edition() {
         .file("subscribers/subscribers.yaml", subscribers_yaml(500, &[]))
         .args(["send", "--since", "2026-11-16", "--until", "2026-11-23"]);
     let run = pb.succeeds();
-    assert!(run.stdout.contains("delivered 500, failed permanently 0, still pending 0"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("delivered 500, failed permanently 0, still pending 0"),
+        "{}",
+        run.stdout
+    );
 
     // Postfix queued them; wait until it has delivered every one.
     let start = Instant::now();

@@ -28,7 +28,7 @@ pub fn parse(yaml: &str) -> Option<Mapping> {
         let key = &line[..colon];
         // Keys that YAML would read as numbers, booleans or null are not
         // strings: leave them to the full parser.
-        if !key.as_bytes()[0].is_ascii_alphabetic()
+        if !key.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
             || !key
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -216,6 +216,7 @@ mod tests {
             "? complex\n: key\n",
             "2013: year\n",
             "true: yes\n",
+            ": \n",
         ] {
             assert!(parse(yaml).is_none(), "fast path took:\n{yaml}");
         }
