@@ -10,8 +10,7 @@
 //! the same state refuses to start; each send takes and releases
 //! `state/lock` as a `send` from the command line does.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::Write as _;
+use std::fs::{self, File};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use super::schedule::{history, lock_holder, record, report_skip, resolve, RUN_LOCK};
+use super::schedule::{history, record, report_skip, resolve, RUN_LOCK};
 use super::{error_chain, send, Output};
 use crate::cli::{RunArgs, SendArgs, WindowArgs};
 use crate::config::Config;
@@ -179,30 +178,13 @@ fn nap(d: Duration) {
 fn hold_run_lock(dir: &Path) -> Result<File> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the state folder `{}`", dir.display()))?;
-    let path = dir.join(RUN_LOCK);
-    let mut file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open `{}`", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let holder = lock_holder(&path)?.unwrap_or_else(|| "process unknown".to_owned());
-            bail!(
-                "`postbode run` is already running on `{}` ({holder}); one is enough",
-                dir.display()
-            );
-        }
-        Err(TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock `{}`", path.display()))
-        }
+    match crate::mail::state::pid_lock(&dir.join(RUN_LOCK))? {
+        Ok(file) => Ok(file),
+        Err(holder) => bail!(
+            "`postbode run` is already running on `{}` ({holder}); one is enough",
+            dir.display()
+        ),
     }
-    file.set_len(0)?;
-    write!(file, "pid {}", std::process::id())?;
-    Ok(file)
 }
 
 /// SIGTERM and SIGINT set `stop` and wake the loop; the messages in flight

@@ -111,32 +111,13 @@ impl StateDir {
     pub fn lock(&self) -> Result<Lock> {
         fs::create_dir_all(&self.root)
             .with_context(|| format!("cannot create the state folder `{}`", self.root.display()))?;
-        let path = self.root.join("lock");
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open `{}`", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(_) => {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
-                bail!(
-                    "another delivery is running on `{}` ({}); wait for it to finish",
-                    self.root.display(),
-                    if holder.trim().is_empty() {
-                        "process unknown".to_owned()
-                    } else {
-                        holder.trim().to_owned()
-                    }
-                );
-            }
+        match pid_lock(&self.root.join("lock"))? {
+            Ok(file) => Ok(Lock { _file: file }),
+            Err(holder) => bail!(
+                "another delivery is running on `{}` ({holder}); wait for it to finish",
+                self.root.display()
+            ),
         }
-        file.set_len(0)?;
-        write!(file, "pid {}", std::process::id())?;
-        Ok(Lock { _file: file })
     }
 
     /// Every stored edition, oldest window first.
@@ -297,6 +278,37 @@ impl Stored {
         self.closed = Some(closed);
         Ok(())
     }
+}
+
+/// Locks `path` (created if needed) for as long as the returned file is
+/// open, and writes this process's id into it; the lock dies with the
+/// process. `Ok(Err(holder))` says who holds it instead.
+pub fn pid_lock(path: &Path) -> Result<std::result::Result<File, String>> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open `{}`", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(path).unwrap_or_default();
+            let holder = holder.trim();
+            return Ok(Err(if holder.is_empty() {
+                "process unknown".to_owned()
+            } else {
+                holder.to_owned()
+            }));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock `{}`", path.display()))
+        }
+    }
+    file.set_len(0)?;
+    write!(file, "pid {}", std::process::id())?;
+    Ok(Ok(file))
 }
 
 /// Writes `bytes` to `path` through a temporary file, synced, then renamed.
