@@ -102,7 +102,7 @@ fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -
             let started = Utc::now();
             let (variants, recipients) = plan(config, &site, &edition)?;
             if args.dry_run {
-                return dry_run(&edition, &variants, &recipients, &sender, out);
+                return dry_run(&edition, &variants, &recipients, &sender);
             }
             let bodies = variants
                 .iter()
@@ -235,7 +235,6 @@ fn dry_run(
     variants: &Variants,
     recipients: &[(Recipient, usize)],
     sender: &SenderSettings,
-    out: &Output,
 ) -> Result<ExitCode> {
     let mut bytes = 0usize;
     for (r, v) in recipients {
@@ -249,7 +248,6 @@ fn dry_run(
         variants.len(),
         if recipients.is_empty() { 0.0 } else { bytes as f64 / recipients.len() as f64 / 1024.0 }
     );
-    let _ = out;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -440,6 +438,7 @@ struct ProgressLine {
     quiet: bool,
     last: Option<std::time::Instant>,
     shown: bool,
+    printed_final: bool,
 }
 
 impl ProgressLine {
@@ -449,6 +448,7 @@ impl ProgressLine {
             quiet: out.quiet,
             last: None,
             shown: false,
+            printed_final: false,
         }
     }
 
@@ -461,9 +461,11 @@ impl ProgressLine {
         } else {
             Duration::from_secs(5)
         };
-        if self.last.is_some_and(|l| l.elapsed() < every) && p.done < p.total {
+        let finished = p.done == p.total;
+        if self.printed_final || (self.last.is_some_and(|l| l.elapsed() < every) && !finished) {
             return;
         }
+        self.printed_final = finished;
         self.last = Some(std::time::Instant::now());
         let secs = p.elapsed.as_secs_f64().max(0.001);
         let rate = p.done as f64 / secs;
