@@ -11,6 +11,9 @@ use serde_yaml::{Mapping, Value};
 
 /// The mapping, or `None` when the text needs the full parser.
 pub fn parse(yaml: &str) -> Option<Mapping> {
+    if !printable(yaml) {
+        return None;
+    }
     let mut map = Mapping::new();
     let mut lines = yaml.lines().peekable();
     while let Some(raw) = lines.next() {
@@ -49,6 +52,26 @@ pub fn parse(yaml: &str) -> Option<Mapping> {
     Some(map)
 }
 
+/// Only characters YAML allows, and `\r` only before `\n`: anything else
+/// (control characters, a lone CR that YAML reads as a line break, a BOM or
+/// noncharacter inside) is for the full parser to judge.
+fn printable(yaml: &str) -> bool {
+    let bytes = yaml.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\t' | b'\n' => true,
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        0..=0x1f | 0x7f => false,
+        // C1 controls, U+0080–U+009F, are 0xC2 0x80–0x9F in UTF-8.
+        0xc2 => !matches!(bytes.get(i + 1), Some(0x80..=0x9f)),
+        // U+FEFF, U+FFFE and U+FFFF.
+        0xef => !matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+        ),
+        _ => true,
+    })
+}
+
 fn is_blank_or_comment(line: &str) -> bool {
     let t = line.trim_start_matches(' ');
     t.is_empty() || t.starts_with('#')
@@ -60,9 +83,11 @@ fn block_list<'a, I: Iterator<Item = &'a str>>(
     lines: &mut std::iter::Peekable<I>,
 ) -> Option<Value> {
     let mut items = Vec::new();
+    let mut indent = None;
     while let Some(next) = lines.peek() {
         let line = next.strip_suffix('\r').unwrap_or(next);
         let t = line.trim_start_matches(' ');
+        let here = line.len() - t.len();
         if t.is_empty() {
             // A blank line inside a list is fine, but it may also end it;
             // let the full parser judge anything after a blank.
@@ -76,6 +101,11 @@ fn block_list<'a, I: Iterator<Item = &'a str>>(
             return None;
         }
         if t == "-" || t.starts_with("- ") {
+            // Every item at the first one's indentation; a deeper `- ` may
+            // continue the item before it.
+            if *indent.get_or_insert(here) != here {
+                return None;
+            }
             let item = t[1..].trim_matches(' ');
             if item.is_empty() || item.starts_with('#') {
                 return None;
@@ -217,6 +247,12 @@ mod tests {
             "2013: year\n",
             "true: yes\n",
             ": \n",
+            "W-: \u{2}\u{1}\0:\0\u{2} \0\n \n",
+            "title: a\rb\n",
+            "title: x\u{85}y\n",
+            "title: x\u{feff}\n",
+            "list: \n- a  \n - b\n",
+            "list:\n  - a\n - b\n",
         ] {
             assert!(parse(yaml).is_none(), "fast path took:\n{yaml}");
         }
