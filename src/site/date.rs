@@ -118,7 +118,7 @@ fn parse_rfc2822_like(tokens: &[&str]) -> Option<Parsed> {
     }
     let day: u32 = rest[0].parse().ok()?;
     let month = month_number(rest[1])?;
-    let year: i32 = rest[2].parse().ok()?;
+    let year = year(rest[2])?;
     let year = if rest[2].len() == 2 {
         2000 + year
     } else {
@@ -369,6 +369,7 @@ mod tests {
             "Fri, 03 Mey 2019",
             "2019-05-03 10:00 +9999",
             "57110-10-3",
+            "04 okt 44944",
         ] {
             assert!(parse_date(bad, ams()).is_err(), "{bad} parsed");
         }
