@@ -340,13 +340,14 @@ fn empty_window_sends_nothing() {
 }
 
 #[test]
-fn subscribers_get_only_their_categories_and_empty_choices_nothing() {
+fn only_active_subscribers_with_posts_in_their_categories_get_mail() {
     let server = SmtpServer::start(Faults::default());
     let list = format!(
-        "subscribers:\n  - email: \"sport@example.org\"\n    categories: [\"sport\"]\n    token: \"{a}\"\n  - email: \"cooking@example.org\"\n    categories: [\"koken\"]\n    token: \"{b}\"\n  - email: \"gone@example.org\"\n    status: unsubscribed\n    token: \"{c}\"\n",
+        "subscribers:\n  - email: \"sport@example.org\"\n    categories: [\"sport\"]\n    token: \"{a}\"\n  - email: \"cooking@example.org\"\n    categories: [\"koken\"]\n    token: \"{b}\"\n  - email: \"gone@example.org\"\n    status: unsubscribed\n    token: \"{c}\"\n  - email: \"waiting@example.org\"\n    status: pending\n    token: \"{d}\"\n",
         a = "1".repeat(32),
         b = "2".repeat(32),
-        c = "3".repeat(32)
+        c = "3".repeat(32),
+        d = "4".repeat(32)
     );
     let pb = Postbode::new()
         .site("digest_nl")
@@ -424,4 +425,63 @@ fn sigkill_mid_delivery_then_resume() {
         .filter(|l| l.starts_with("delivered\t"))
         .count();
     assert_eq!(delivered, 1000);
+}
+
+/// SIGTERM to `postbode run` in the middle of a scheduled delivery: the
+/// messages in flight are finished and journaled, the process exits 0, and
+/// the next `send` resumes the same edition; every reader gets exactly one.
+#[test]
+fn sigterm_during_a_scheduled_delivery_then_resume() {
+    use chrono::{Duration as Days, Utc};
+
+    let server = SmtpServer::start(Faults::default());
+    let yesterday = Utc::now() - Days::days(1);
+    let pb = setup(300, server.port, "rate_limit = 100").file(
+        &format!("site/_posts/{}-recent.md", yesterday.format("%Y-%m-%d")),
+        format!(
+            "---\ntitle: A recent post\ndate: {}\n---\nSomething happened.\n",
+            yesterday.to_rfc3339()
+        ),
+    );
+    // The schedule's clock two seconds before a Monday 08:00 well ahead.
+    let tz: chrono_tz::Tz = "Europe/Amsterdam".parse().unwrap();
+    let monday = postbode::schedule::Schedule::new("0 8 * * MON", tz)
+        .unwrap()
+        .next_after(Utc::now() + Days::days(400))
+        .unwrap();
+    let mut child = pb
+        .command()
+        .env("POSTBODE_NOW", (monday - Days::seconds(2)).to_rfc3339())
+        .args(["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while server.messages().len() < 20 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: `kill` with our own child's pid and a valid signal.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "`run` exits cleanly on SIGTERM");
+
+    let received = server.messages().len();
+    assert!(
+        received > 0 && received < 300,
+        "stopped mid-delivery: {received}"
+    );
+    // Nothing in flight was lost: whatever arrived is journaled.
+    let journaled = journal_lines(&pb)
+        .iter()
+        .filter(|l| l.starts_with("delivered\t"))
+        .count();
+    assert_eq!(journaled, received);
+
+    let pb = pb.args(["send"]);
+    let run = pb.succeeds();
+    assert!(run.stderr.contains("resuming edition"), "{}", run.stderr);
+    let per = server.per_recipient();
+    assert_eq!(per.len(), 300);
+    assert!(per.values().all(|&n| n == 1), "nobody got it twice");
 }

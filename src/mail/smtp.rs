@@ -440,6 +440,22 @@ mod tests {
     }
 
     #[test]
+    fn only_loopback_may_get_a_password_in_clear() {
+        let settings = |host: &str| {
+            SmtpSettings::from_config(&SmtpConfig {
+                host: host.into(),
+                ..SmtpConfig::default()
+            })
+            .unwrap()
+        };
+        assert!(settings("localhost").is_loopback());
+        assert!(settings("127.0.0.1").is_loopback());
+        assert!(settings("::1").is_loopback());
+        assert!(!settings("mail.example.org").is_loopback());
+        assert!(!settings("192.0.2.10").is_loopback());
+    }
+
+    #[test]
     fn missing_password_variable_is_named() {
         let cfg = SmtpConfig {
             username: Some("u".into()),
