@@ -45,6 +45,15 @@ impl Window {
     }
 }
 
+impl Window {
+    /// `from 2026-11-16 00:00 CET to 2026-11-23 00:00 CET`, in `tz`.
+    pub fn describe(&self, tz: Tz) -> String {
+        let f =
+            |t: DateTime<FixedOffset>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
+        format!("from {} to {}", f(self.since), f(self.until))
+    }
+}
+
 /// RFC 3339 (`2026-11-16T00:00:00+01:00`) or `YYYY-MM-DD` (midnight in `tz`).
 pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     let s = s.trim();

@@ -353,7 +353,7 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// `a`, `a en b`, `a, b en c`.
-fn join_words(words: &[String], and: &str) -> String {
+pub fn join_words(words: &[String], and: &str) -> String {
     match words {
         [] => String::new(),
         [one] => one.clone(),

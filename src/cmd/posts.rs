@@ -50,16 +50,9 @@ pub fn run(config: &Config, args: &PostsArgs, out: &Output) -> Result<ExitCode> 
     }
     w.flush()?;
     out.info(format!(
-        "{} posts from {} to {}",
+        "{} posts {}",
         posts.len(),
-        window
-            .since
-            .with_timezone(&site.timezone)
-            .format("%Y-%m-%d %H:%M %Z"),
-        window
-            .until
-            .with_timezone(&site.timezone)
-            .format("%Y-%m-%d %H:%M %Z"),
+        window.describe(site.timezone)
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -73,17 +73,7 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
         w.flush()?;
     }
 
-    let period = format!(
-        "from {} to {}",
-        window
-            .since
-            .with_timezone(&site.timezone)
-            .format("%Y-%m-%d %H:%M %Z"),
-        window
-            .until
-            .with_timezone(&site.timezone)
-            .format("%Y-%m-%d %H:%M %Z"),
-    );
+    let period = window.describe(site.timezone);
     if edition.is_empty() {
         out.warn(format!(
             "the edition {period} has no posts: the preview shows the empty state{}",

@@ -134,11 +134,7 @@ fn ordinal(n: u32) -> String {
 }
 
 fn join(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+    crate::templates::strings::join_words(items, "and")
 }
 
 #[cfg(test)]
