@@ -6,18 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-need=()
-command -v chromium >/dev/null || need+=(chromium)
-command -v spamassassin >/dev/null || need+=(spamassassin)
-command -v node >/dev/null || need+=(nodejs)
-command -v npm >/dev/null || need+=(npm)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ "${#need[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-(cd "$root/scripts/email-checks" && npm ci --no-audit --no-fund --silent)
+"$root/scripts/browser-tools.sh" spamassassin
 
 dir="${EMAIL_CHECKS_DIR:-$(mktemp -d)}"
 "$root/scripts/email-previews.sh" "$dir"

@@ -13,18 +13,7 @@ shots="${1:-$(mktemp -d)/serve-pages}"
 mkdir -p "$shots"
 checks="$root/scripts/email-checks"
 
-# What a fresh machine lacks (as scripts/ci-email-checks.sh installs it).
-need=()
-command -v chromium >/dev/null || need+=(chromium)
-command -v node >/dev/null || need+=(nodejs)
-command -v npm >/dev/null || need+=(npm)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ "${#need[@]}" -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-[ -d "$checks/node_modules/playwright-core" ] || (cd "$checks" && npm ci --no-audit --no-fund --silent)
+"$root/scripts/browser-tools.sh"
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" --bin postbode
 bin="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \

@@ -12,7 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
-const { chromium } = require('playwright-core');
+const { launch } = require('./browser');
 
 /** A PNG of one colour, made here so the check needs no files or network. */
 function placeholderPng(width, height) {
@@ -59,20 +59,7 @@ async function main() {
     process.exit(2);
   }
   fs.mkdirSync(outDir, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'postbode-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launch();
   const image = placeholderPng(1008, 567);
   let failed = false;
   try {
@@ -141,7 +128,6 @@ async function main() {
     }
   } finally {
     await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
   if (failed) {
     console.error('screenshots: failed');

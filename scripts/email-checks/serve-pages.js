@@ -11,9 +11,8 @@
 // Chromium: $CHROMIUM, else /usr/bin/chromium.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch } = require('./browser');
 
 const WIDTHS = [375, 1024];
 const PAGE_BG = 'rgb(244, 241, 234)';
@@ -26,20 +25,7 @@ async function main() {
     process.exit(2);
   }
   fs.mkdirSync(outDir, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postbode-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launch();
   const problems = [];
   try {
     for (const [i, width] of WIDTHS.entries()) {
@@ -124,7 +110,6 @@ async function main() {
     }
   } finally {
     await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
   if (problems.length) {
     for (const p of problems) console.error(`  ${p}`);
