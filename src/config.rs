@@ -320,8 +320,11 @@ impl Config {
         if self.smtp.connections == 0 || self.smtp.connections > 64 {
             return Err("`smtp.connections` must be between 1 and 64".into());
         }
-        if !(self.smtp.rate_limit >= 0.0 && self.smtp.rate_limit.is_finite()) {
-            return Err("`smtp.rate_limit` must be 0 (no limit) or a positive number".into());
+        let rate = self.smtp.rate_limit;
+        if !(rate == 0.0 || (0.001..=1_000_000.0).contains(&rate)) {
+            return Err(format!(
+                "`smtp.rate_limit` must be 0 (no limit) or between 0.001 and 1000000 messages a second, not {rate}"
+            ));
         }
         if let Some(url) = &self.digest.web_url {
             if !is_http_url(url) {

@@ -485,3 +485,64 @@ fn sigterm_during_a_scheduled_delivery_then_resume() {
     assert_eq!(per.len(), 300);
     assert!(per.values().all(|&n| n == 1), "nobody got it twice");
 }
+
+/// A refused sender is the sender's problem, not the readers': the run
+/// stops at once, nobody is journaled and nobody collects a bounce.
+#[test]
+fn refused_sender_stops_without_bouncing_anyone() {
+    let server = SmtpServer::start(Faults {
+        refuse_sender: true,
+        ..Faults::default()
+    });
+    let pb = setup(6, server.port, "").args(WEEK);
+    let run = pb.fails(1);
+    assert!(
+        run.stderr
+            .contains("refuses the sender `digest@leestmeer.example.org`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("6 recipients are still pending"),
+        "{}",
+        run.stderr
+    );
+    assert!(journal_lines(&pb).iter().all(|l| !l.starts_with("failed")));
+    let list = std::fs::read_to_string(pb.path().join("subscribers/subscribers.yaml")).unwrap();
+    assert!(!list.contains("bounces: 1"), "{list}");
+}
+
+/// When every message is refused and none accepted (a relay refusing all
+/// recipients, blocked content), delivery stops after a few instead of
+/// bouncing the whole list.
+#[test]
+fn everything_refused_stops_early() {
+    let faults = Faults {
+        reject: (0..60).map(reader).collect(),
+        ..Faults::default()
+    };
+    let server = SmtpServer::start(faults);
+    let config = smtp_config(server.port, "").replace("connections = 4", "connections = 1");
+    let pb = Postbode::new()
+        .site("digest_nl")
+        .config(&config)
+        .file("subscribers/subscribers.yaml", subscribers_yaml(60, &[]))
+        .args(WEEK);
+    let run = pb.fails(1);
+    assert!(
+        run.stderr
+            .contains("refused 10 messages in a row and accepted none"),
+        "{}",
+        run.stderr
+    );
+    let failed = journal_lines(&pb)
+        .iter()
+        .filter(|l| l.starts_with("failed\t"))
+        .count();
+    assert_eq!(failed, 10, "only the first ten are journaled as refused");
+    assert!(
+        run.stderr.contains("50 recipients are still pending"),
+        "{}",
+        run.stderr
+    );
+}

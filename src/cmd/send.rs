@@ -322,12 +322,7 @@ fn deliver_stored(
     let build = |job: &Job| -> Result<(lettre::Address, Vec<u8>), String> {
         let rendered = &variants[job.variant];
         let message = compose(rendered, &job.recipient, sender).map_err(|e| e.to_string())?;
-        let to = job
-            .recipient
-            .email
-            .trim()
-            .parse()
-            .map_err(|e| format!("invalid address: {e}"))?;
+        let to = envelope_address(&job.recipient.email)?;
         Ok((to, message.formatted()))
     };
     let opts = deliver::Options {
@@ -361,6 +356,16 @@ fn deliver_stored(
             .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
             .map(|(e, _)| e.as_str())
             .collect();
+        // Closed first, bounces counted after: a crash in between loses
+        // this edition's bounce counts rather than counting them twice.
+        stored.close(Closed {
+            closed_at: Utc::now(),
+            delivered: outcomes
+                .values()
+                .filter(|o| matches!(o, Outcome::Delivered(_)))
+                .count(),
+            failed: failed.len(),
+        })?;
         if !failed.is_empty() {
             let limit = config.delivery.bounce_limit.unwrap_or(DEFAULT_BOUNCE_LIMIT);
             let now_bounced =
@@ -371,14 +376,6 @@ fn deliver_stored(
                 ));
             }
         }
-        stored.close(Closed {
-            closed_at: Utc::now(),
-            delivered: outcomes
-                .values()
-                .filter(|o| matches!(o, Outcome::Delivered(_)))
-                .count(),
-            failed: failed.len(),
-        })?;
         out.info(format!(
             "edition {} is closed; the next one starts at {}",
             stored.meta.id,
@@ -401,6 +398,23 @@ fn deliver_stored(
         );
         Ok(ExitCode::from(1))
     }
+}
+
+/// The address for RCPT TO: an international domain in its ASCII (IDNA)
+/// form, which every server accepts without SMTPUTF8.
+fn envelope_address(email: &str) -> Result<lettre::Address, String> {
+    let email = email.trim();
+    let ascii = match email.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => {
+            let domain = idna::domain_to_ascii(domain)
+                .map_err(|e| format!("invalid domain in `{email}`: {e}"))?;
+            format!("{local}@{domain}")
+        }
+        _ => email.to_owned(),
+    };
+    ascii
+        .parse()
+        .map_err(|e| format!("invalid address `{email}`: {e}"))
 }
 
 /// True when `path` was modified after `since` (or its time is unknown).

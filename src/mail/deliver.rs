@@ -175,6 +175,10 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
+/// Permanent refusals in a row, with no delivery at all in the run, after
+/// which delivery stops (see `worker`).
+const REFUSALS_BEFORE_STOP: usize = 10;
+
 struct Queue {
     ready: VecDeque<(Job, u32)>,
     delayed: Vec<(Instant, Job, u32)>,
@@ -186,6 +190,8 @@ struct Shared<'a> {
     wake: Condvar,
     next_slot: Mutex<Instant>,
     delivered: AtomicUsize,
+    /// Permanent failures in a row since the last delivery.
+    refused_in_a_row: AtomicUsize,
     failed: Mutex<Vec<(String, String)>>,
     pending: Mutex<Vec<(String, String)>>,
     fatal: Mutex<Option<String>>,
@@ -218,6 +224,7 @@ where
         wake: Condvar::new(),
         next_slot: Mutex::new(Instant::now()),
         delivered: AtomicUsize::new(0),
+        refused_in_a_row: AtomicUsize::new(0),
         failed: Mutex::new(Vec::new()),
         pending: Mutex::new(Vec::new()),
         fatal: Mutex::new(None),
@@ -229,9 +236,13 @@ where
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
+                // Counted as finished however the worker ends, a panic
+                // included, so the run stops instead of waiting forever.
+                let _done = Finished {
+                    shared: &shared,
+                    count: &finished,
+                };
                 worker(&shared, transport, from, &build, journal);
-                finished.fetch_add(1, Ordering::AcqRel);
-                shared.wake.notify_all();
             });
         }
         let report = |shared: &Shared<'_>| {
@@ -277,6 +288,24 @@ where
         pending,
         fatal: shared.fatal.into_inner().unwrap_or_else(|p| p.into_inner()),
         elapsed: start.elapsed(),
+    }
+}
+
+/// Marks a worker finished when it ends; a panicking one stops the run.
+struct Finished<'a, 'b> {
+    shared: &'a Shared<'b>,
+    count: &'a AtomicUsize,
+}
+
+impl Drop for Finished<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(&self.shared.fatal)
+                .get_or_insert_with(|| "a delivery worker failed unexpectedly".to_owned());
+            self.shared.abort.store(true, Ordering::Release);
+        }
+        self.count.fetch_add(1, Ordering::AcqRel);
+        self.shared.wake.notify_all();
     }
 }
 
@@ -393,10 +422,23 @@ fn worker<F>(
             Ok(reply) => {
                 if record(shared, journal, &email, Outcome::Delivered(reply), &fatal) {
                     shared.delivered.fetch_add(1, Ordering::AcqRel);
+                    shared.refused_in_a_row.store(0, Ordering::Release);
                 }
             }
             Err(SendError::Permanent(reply)) => {
-                record(shared, journal, &email, Outcome::Failed(reply), &fatal);
+                let in_a_row = shared.refused_in_a_row.fetch_add(1, Ordering::AcqRel) + 1;
+                if in_a_row > REFUSALS_BEFORE_STOP && shared.delivered.load(Ordering::Acquire) == 0
+                {
+                    // Everyone refused and nobody accepted: the sender or
+                    // the content is the problem, not the addresses. Stop
+                    // before the whole list collects bounces.
+                    lock(&shared.pending).push((email, reply.clone()));
+                    fatal(format!(
+                        "the server refused {REFUSALS_BEFORE_STOP} messages in a row and accepted none (last: {reply}); stopping"
+                    ));
+                } else {
+                    record(shared, journal, &email, Outcome::Failed(reply), &fatal);
+                }
             }
             Err(SendError::Transient(reason)) => {
                 // A new connection for the retry: the old one may be the problem.
@@ -412,6 +454,14 @@ fn worker<F>(
                         .min(Duration::from_secs(300));
                     retry = Some((job, attempts + 1, delay));
                 }
+            }
+            Err(SendError::Uncertain(reason)) => {
+                // It may have arrived: not again in this run. The next run
+                // sends it, the one window SMTP leaves open (see README).
+                if let Some(c) = conn.take() {
+                    c.close();
+                }
+                lock(&shared.pending).push((email, reason));
             }
             Err(SendError::Fatal(reason)) => {
                 lock(&shared.pending).push((email, reason.clone()));

@@ -63,7 +63,14 @@ struct Shared {
 impl Journal {
     /// Opens (creating if needed) the journal at `path` for appending.
     pub fn open(path: &Path) -> io::Result<Journal> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)?;
+        // A line torn by a power cut is dropped, so that it neither
+        // swallows the next record nor stands as a record of its own.
+        drop_torn_tail(&mut file)?;
         let inner = Arc::new(Shared {
             file: Mutex::new(file),
             dirty: AtomicBool::new(false),
@@ -127,6 +134,27 @@ fn sync_loop(shared: &Shared) {
             let _ = file.sync_data();
         }
     }
+}
+
+/// Truncates the file after its last newline.
+fn drop_torn_tail(file: &mut File) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(());
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let mut all = Vec::new();
+    file.read_to_end(&mut all)?;
+    let keep = all.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    file.set_len(keep as u64)?;
+    file.sync_data()
 }
 
 /// Tabs and line breaks would break the line format.
@@ -208,5 +236,13 @@ mod tests {
             Outcome::Failed("550 5.1.1 no  such user".into())
         );
         assert!(read(&dir.path().join("missing")).unwrap().is_empty());
+        // Reopened after the cut: the torn line stays alone, the next one is whole.
+        Journal::open(&path)
+            .unwrap()
+            .record("d@example.org", &Outcome::Delivered("250 ok".into()))
+            .unwrap();
+        let got = read(&path).unwrap();
+        assert_eq!(got["d@example.org"], Outcome::Delivered("250 ok".into()));
+        assert_eq!(got.len(), 3);
     }
 }

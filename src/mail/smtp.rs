@@ -136,16 +136,20 @@ pub enum SendError {
     /// This recipient will never get it: a 5xx reply.
     Permanent(String),
     /// No message can be sent in this run: bad credentials, TLS required but
-    /// unavailable, a config problem.
+    /// unavailable, the sender refused, a config problem.
     Fatal(String),
+    /// The message was sent but no reply came: it may have arrived. Not
+    /// retried in this run, so a slow server does not get it twice.
+    Uncertain(String),
 }
 
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SendError::Transient(m) | SendError::Permanent(m) | SendError::Fatal(m) => {
-                f.write_str(m)
-            }
+            SendError::Transient(m)
+            | SendError::Permanent(m)
+            | SendError::Fatal(m)
+            | SendError::Uncertain(m) => f.write_str(m),
         }
     }
 }
@@ -205,12 +209,28 @@ impl fmt::Display for Pipelined {
     }
 }
 
+/// How long the reply to a message's final dot may take (RFC 5321 4.5.3.2.6).
+const FINAL_REPLY_TIMEOUT: Duration = Duration::from_secs(600);
+
+type SmtpError = lettre::transport::smtp::Error;
+
+/// Where in a transaction an error came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Mail,
+    Rcpt,
+    Data,
+    /// The message and its final dot were written; this is their reply.
+    Reply,
+}
+
 /// An open, greeted (and, as configured, encrypted and authenticated) session.
 pub struct Session {
     conn: SmtpConnection,
     eight_bit: bool,
     /// The server takes MAIL, RCPT and DATA in one write.
     pipelining: bool,
+    timeout: Duration,
 }
 
 impl Session {
@@ -301,6 +321,7 @@ impl Session {
             conn,
             eight_bit,
             pipelining,
+            timeout: s.timeout,
         })
     }
 
@@ -318,8 +339,8 @@ impl Session {
         let mut params = Vec::new();
         if !message.is_ascii() {
             if !self.eight_bit {
-                return Err(SendError::Permanent(
-                    "message has 8-bit content and the server lacks 8BITMIME".into(),
+                return Err(SendError::Fatal(
+                    "the messages have 8-bit content and the server lacks 8BITMIME".into(),
                 ));
             }
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -328,61 +349,105 @@ impl Session {
         let rcpt = Rcpt::new(to.clone(), Vec::new());
         let result = if self.pipelining {
             self.pipelined(mail, rcpt)
-                .and_then(|()| self.conn.command(DataBlock(text)))
         } else {
-            (|| {
-                self.conn.command(mail)?;
-                self.conn.command(rcpt)?;
-                self.conn.command(Data)?;
-                self.conn.command(DataBlock(text))
-            })()
-        };
+            self.stepwise(mail, rcpt)
+        }
+        .and_then(|()| self.final_dot(text));
         match result {
             Ok(resp) => Ok(format!(
                 "{} {}",
                 resp.code(),
                 resp.message().collect::<Vec<_>>().join(" ")
             )),
-            Err(e) => {
-                let err = classify(&e);
-                if e.status().is_some() && !self.conn.has_broken() {
-                    // A refusal mid-transaction: clear it for the next message.
+            Err((stage, e)) => {
+                if e.status().is_none() {
+                    // Broken or silent: a QUIT would only wait for nothing.
+                    self.hang_up();
+                } else if stage != Stage::Reply && !self.conn.has_broken() {
+                    // A refusal mid-transaction: clear it for the next
+                    // message. (A reply to the final dot ends the
+                    // transaction by itself.)
                     if self.conn.command(Rset).is_err() {
                         self.conn.abort();
                     }
-                } else {
-                    self.conn.abort();
                 }
-                Err(err)
+                Err(match stage {
+                    // The sender refused for good refuses every message.
+                    Stage::Mail if e.is_permanent() => SendError::Fatal(format!(
+                        "the server refuses the sender `{from}`: {}",
+                        reply_text(&e)
+                    )),
+                    // The whole message went out and the server is still
+                    // thinking after ten minutes: it may well accept it, so
+                    // not again in this run. (A dropped connection is
+                    // retried: SMTP's own double window, see the README.)
+                    Stage::Reply if e.is_timeout() => SendError::Uncertain(format!(
+                        "no reply within {} s after the message was sent: {}",
+                        FINAL_REPLY_TIMEOUT.as_secs(),
+                        reply_text(&e)
+                    )),
+                    _ => classify(&e),
+                })
             }
         }
     }
 
+    /// MAIL, RCPT and DATA one at a time.
+    fn stepwise(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), (Stage, SmtpError)> {
+        self.conn.command(mail).map_err(|e| (Stage::Mail, e))?;
+        self.conn.command(rcpt).map_err(|e| (Stage::Rcpt, e))?;
+        self.conn.command(Data).map_err(|e| (Stage::Data, e))?;
+        Ok(())
+    }
+
     /// MAIL, RCPT and DATA in one write, then their three replies: one round
     /// trip instead of three.
-    fn pipelined(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), lettre::transport::smtp::Error> {
+    fn pipelined(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), (Stage, SmtpError)> {
         let first = self.conn.command(Pipelined(format!("{mail}{rcpt}{Data}")));
-        if let Err(e) = &first {
+        if let Err(e) = first {
             if e.status().is_none() {
                 // Not a reply but a broken connection: nothing more to read.
                 self.conn.abort();
+                return Err((Stage::Mail, e));
             }
-        }
-        if self.conn.has_broken() {
-            return first.map(|_| ());
+            let _ = self.conn.read_response();
+            if self.conn.read_response().is_ok() {
+                self.hang_up();
+            }
+            return Err((Stage::Mail, e));
         }
         let second = self.conn.read_response();
         let third = self.conn.read_response();
-        match (first, second, third) {
-            (Ok(_), Ok(_), Ok(_)) => Ok(()),
-            (Err(e), _, Ok(_)) | (_, Err(e), Ok(_)) => {
-                // The server opened DATA despite a refusal: the only way out
-                // of the data phase without sending a message is to hang up.
-                self.conn.abort();
-                Err(e)
+        match (second, third) {
+            (Ok(_), Ok(_)) => Ok(()),
+            (Err(e), Ok(_)) => {
+                self.hang_up();
+                Err((Stage::Rcpt, e))
             }
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+            (Err(e), Err(_)) => Err((Stage::Rcpt, e)),
+            (Ok(_), Err(e)) => Err((Stage::Data, e)),
         }
+    }
+
+    /// The message and its final dot in one write; the reply may take long
+    /// (content filters), so it gets RFC 5321's ten minutes.
+    fn final_dot(
+        &mut self,
+        text: &str,
+    ) -> Result<lettre::transport::smtp::response::Response, (Stage, SmtpError)> {
+        let _ = self.conn.set_timeout(Some(FINAL_REPLY_TIMEOUT));
+        let reply = self.conn.command(DataBlock(text));
+        let _ = self.conn.set_timeout(Some(self.timeout));
+        reply.map_err(|e| (Stage::Reply, e))
+    }
+
+    /// Closes a connection that cannot be trusted to answer: the server
+    /// opened DATA despite a refusal (hanging up is the only way out of the
+    /// data phase without sending a message), or it went silent. A short
+    /// timeout keeps the QUIT that lettre sends from waiting for a reply.
+    fn hang_up(&mut self) {
+        let _ = self.conn.set_timeout(Some(Duration::from_millis(50)));
+        self.conn.abort();
     }
 
     /// True once the connection can no longer be used.

@@ -32,6 +32,8 @@ pub struct Faults {
     pub reject: HashSet<String>,
     /// Require this user and password.
     pub auth: Option<(String, String)>,
+    /// Refuse every sender with `553`.
+    pub refuse_sender: bool,
 }
 
 #[derive(Default)]
@@ -55,6 +57,12 @@ impl Handler for Recorder {
         self.from = from.to_owned();
         self.to.clear();
         self.data.clear();
+        if self.faults.refuse_sender {
+            return Response::custom(
+                553,
+                "5.7.1 Sender address rejected: not owned by user".to_owned(),
+            );
+        }
         OK
     }
 
