@@ -546,3 +546,28 @@ fn everything_refused_stops_early() {
         run.stderr
     );
 }
+
+/// A hand-added entry without a token gets one before the first message
+/// carries it: the unsubscribe link in the mail is the token now stored.
+#[test]
+fn a_hand_added_entry_gets_its_token_saved_before_sending() {
+    let server = SmtpServer::start(Faults::default());
+    let pb = Postbode::new()
+        .site("digest_nl")
+        .config(&smtp_config(server.port, ""))
+        .file(
+            "subscribers/subscribers.yaml",
+            "subscribers:\n  - email: \"hand@example.org\"\n",
+        )
+        .args(WEEK);
+    pb.succeeds();
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    let link = header(&messages[0].data, "List-Unsubscribe").unwrap();
+    let token = link.trim_end_matches('>').rsplit('/').next().unwrap();
+    let list = std::fs::read_to_string(pb.path().join("subscribers/subscribers.yaml")).unwrap();
+    assert!(
+        list.contains(&format!("token: \"{token}\"")),
+        "{list}\n{link}"
+    );
+}

@@ -27,7 +27,7 @@ use crate::mail::deliver::{self, deliver, Job, Progress, Report};
 use crate::mail::journal::{self, Journal, Outcome};
 use crate::mail::state::{Closed, Meta, Prepare, StateDir, Stored, Variant};
 use crate::site::{self, LoadOptions, SiteSettings};
-use crate::subscribers::{Store, DEFAULT_BOUNCE_LIMIT};
+use crate::subscribers::{Store, Subscriber, DEFAULT_BOUNCE_LIMIT};
 use crate::templates::{self, Context, Rendered};
 
 /// How long the first retry of a transient failure waits (then doubling).
@@ -100,7 +100,7 @@ fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -
             // Before the list is read: an unsubscribe after this moment is
             // seen by delivery (see `changed_since`).
             let started = Utc::now();
-            let (variants, recipients) = plan(config, &site, &edition)?;
+            let (variants, recipients) = plan(config, &site, &edition, args.dry_run)?;
             if args.dry_run {
                 return dry_run(&edition, &variants, &recipients, &sender);
             }
@@ -206,28 +206,37 @@ fn plan(
     config: &Config,
     site: &SiteSettings,
     edition: &Edition,
+    dry_run: bool,
 ) -> Result<(Variants, Vec<(Recipient, usize)>)> {
-    let list = Store::open(&config.subscribers.file).load()?;
-    let mut by_key: HashMap<String, Option<usize>> = HashMap::new();
-    let mut variants: Variants = Vec::new();
-    let mut recipients = Vec::new();
-    for s in list.iter().filter(|s| s.gets_digest()) {
-        let key = choice_key(&s.categories);
-        let slot = *by_key.entry(key).or_insert_with(|| {
-            let personal = edition.for_categories(&s.categories);
-            if personal.is_empty() && !(config.digest.send_empty && edition.is_empty()) {
-                return None;
+    let pick = |list: &[Subscriber]| {
+        let mut by_key: HashMap<String, Option<usize>> = HashMap::new();
+        let mut variants: Variants = Vec::new();
+        let mut recipients = Vec::new();
+        for s in list.iter().filter(|s| s.gets_digest()) {
+            let key = choice_key(&s.categories);
+            let slot = *by_key.entry(key).or_insert_with(|| {
+                let personal = edition.for_categories(&s.categories);
+                if personal.is_empty() && !(config.digest.send_empty && edition.is_empty()) {
+                    return None;
+                }
+                let mut ctx = Context::new(site, &config.digest);
+                ctx.categories = &s.categories;
+                variants.push((s.categories.clone(), templates::render(&personal, &ctx)));
+                Some(variants.len() - 1)
+            });
+            if let Some(i) = slot {
+                recipients.push((Recipient::from(s), i));
             }
-            let mut ctx = Context::new(site, &config.digest);
-            ctx.categories = &s.categories;
-            variants.push((s.categories.clone(), templates::render(&personal, &ctx)));
-            Some(variants.len() - 1)
-        });
-        if let Some(i) = slot {
-            recipients.push((Recipient::from(s), i));
         }
-    }
-    Ok((variants, recipients))
+        (variants, recipients)
+    };
+    let store = Store::open(&config.subscribers.file);
+    let list = if dry_run {
+        store.load()?
+    } else {
+        store.load_with_tokens()?
+    };
+    Ok(pick(&list))
 }
 
 fn dry_run(

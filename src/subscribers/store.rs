@@ -51,6 +51,27 @@ impl Store {
         }
     }
 
+    /// The list as delivery needs it: every entry with a token that is
+    /// saved in the file. An entry added by hand without one gets it
+    /// written now (under the lock), before a message carries it, so that
+    /// its unsubscribe link leads somewhere. Otherwise just [`Store::load`].
+    pub fn load_with_tokens(&self) -> Result<Vec<Subscriber>, StoreError> {
+        let Some(text) = read(&self.path)? else {
+            return Ok(Vec::new());
+        };
+        let raw = format::parse(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
+        drop(text);
+        let all_saved = raw
+            .iter()
+            .all(|e| e.token.as_deref().is_some_and(|t| !t.trim().is_empty()));
+        if all_saved {
+            validated(&self.path, raw)
+        } else {
+            drop(raw);
+            self.update(|list| Ok::<_, StoreError>(list.clone()))
+        }
+    }
+
     /// Changes the list: locks it, reads it, lets `change` edit it, checks
     /// the result and replaces the file. Nothing is written when `change`
     /// fails, when the result is invalid, or when the text would not change.
@@ -254,6 +275,11 @@ pub(crate) fn read(path: &Path) -> Result<Option<String>, StoreError> {
 /// Parses and validates; fails on the first fatal problem.
 fn parse_list(path: &Path, text: &str) -> Result<Vec<Subscriber>, StoreError> {
     let raw = format::parse(text).map_err(|e| StoreError::syntax(path, e))?;
+    validated(path, raw)
+}
+
+/// The entries as subscribers, or the fatal problems with them.
+fn validated(path: &Path, raw: Vec<format::RawEntry>) -> Result<Vec<Subscriber>, StoreError> {
     let (list, problems) = validate(raw);
     let fatal: Vec<_> = problems.into_iter().filter(|p| p.fatal).collect();
     if fatal.is_empty() {
