@@ -571,3 +571,43 @@ fn a_hand_added_entry_gets_its_token_saved_before_sending() {
         "{list}\n{link}"
     );
 }
+
+/// The `sendmail` transport hands each message to the `sendmail` program on
+/// the PATH (here a stand-in that files what it gets, with its arguments).
+#[test]
+fn sendmail_transport_pipes_each_message() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let pb = Postbode::new()
+        .site("digest_nl")
+        .config(&format!("{SENDER}\n[delivery]\ntransport = \"sendmail\"\n"))
+        .file("subscribers/subscribers.yaml", subscribers_yaml(3, &[]))
+        .file(
+            "bin/sendmail",
+            "#!/bin/sh\nmkdir -p \"$SENDMAIL_OUT\"\nn=$(ls \"$SENDMAIL_OUT\" | grep -c eml)\necho \"$@\" > \"$SENDMAIL_OUT/$n.args\"\ncat > \"$SENDMAIL_OUT/$n.eml\"\n",
+        );
+    let script = pb.path().join("bin/sendmail");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        pb.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = pb.path().join("piped");
+    let pb = pb
+        .env("PATH", &path)
+        .env("SENDMAIL_OUT", out.to_str().unwrap())
+        .args(WEEK);
+    let run = pb.succeeds();
+    assert!(run.stdout.contains("delivered 3,"), "{}", run.stdout);
+    let mut args: Vec<String> = (0..3)
+        .map(|n| std::fs::read_to_string(out.join(format!("{n}.args"))).unwrap())
+        .collect();
+    args.sort();
+    assert_eq!(
+        args[0].trim(),
+        format!("-i -f digest@leestmeer.example.org -- {}", reader(0))
+    );
+    let eml = std::fs::read_to_string(out.join("0.eml")).unwrap();
+    assert!(header(&eml, "List-Unsubscribe").is_some(), "{eml}");
+}
