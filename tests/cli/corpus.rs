@@ -1,12 +1,19 @@
 //! Checks against a real site, when one is given:
-//! `POSTBODE_CORPUS=/path/to/site cargo test --release --test corpus -- --ignored`
+//! `POSTBODE_CORPUS=/path/to/site cargo test --release --test cli corpus:: -- --ignored`.
+//! Asked to run without one, they fail: an ignored test that passes on
+//! nothing would report a check that never happened.
 
 use std::path::PathBuf;
 
 use postbode::site::frontmatter;
 
-fn corpus() -> Option<PathBuf> {
-    std::env::var_os("POSTBODE_CORPUS").map(PathBuf::from)
+
+fn corpus() -> PathBuf {
+    let root = std::env::var_os("POSTBODE_CORPUS")
+        .map(PathBuf::from)
+        .expect("POSTBODE_CORPUS must name a site root to run the corpus checks");
+    assert!(root.is_dir(), "POSTBODE_CORPUS `{}` is not a folder", root.display());
+    root
 }
 
 fn post_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
@@ -25,7 +32,7 @@ fn post_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
 #[test]
 #[ignore = "needs POSTBODE_CORPUS=<site root>"]
 fn fast_reader_agrees_with_serde_yaml() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let mut files = Vec::new();
     post_files(&root, &mut files);
     let (mut fast, mut full) = (0usize, 0usize);

@@ -4,7 +4,7 @@
 //! changes is unit-tested in `src/schedule/tests.rs`; here the real
 //! processes, files and signals.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 //! connections, a dead server, a second concurrent send, and SIGKILL in
 //! the middle of a delivery followed by a resume.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::process::Stdio;

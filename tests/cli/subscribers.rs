@@ -1,7 +1,7 @@
 //! `postbode subscribers …` as a user runs it: the real binary in a temp dir,
 //! the list at the default `subscribers/subscribers.yaml`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::fs;
@@ -328,7 +328,7 @@ fn resubscribe_clears_bounces() {
 
 // ---------------------------------------------------------------- list
 
-const SAMPLE: &str = include_str!("../subscribers/subscribers.yaml");
+const SAMPLE: &str = include_str!("../../subscribers/subscribers.yaml");
 
 #[test]
 fn list_prints_an_aligned_table_without_tokens() {

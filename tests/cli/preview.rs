@@ -1,8 +1,8 @@
 //! `postbode preview`: the edition rendered as it would go out, seen through
 //! the files a user would open. The HTML and text of two fixture editions
-//! are pinned with insta snapshots (`tests/snapshots/`), one per language.
+//! are pinned with insta snapshots (`tests/cli/snapshots/`), one per language.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,9 +1,9 @@
 //! A full edition for 500 subscribers through a real Postfix on loopback,
 //! counted where Postfix delivered it. CI starts Postfix with
 //! `.ci/postfix-sink.sh` and runs this with
-//! `POSTBODE_POSTFIX_PORT=2525 POSTBODE_POSTFIX_MAILDIR=… cargo test --test postfix -- --ignored`.
+//! `POSTBODE_POSTFIX_PORT=2525 POSTBODE_POSTFIX_MAILDIR=… cargo test --test cli postfix:: -- --ignored`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! the real binary on a loopback port, a real HTTP client, the list on disk,
 //! and for sign-ups a real SMTP server in the test process.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};

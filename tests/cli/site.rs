@@ -1,7 +1,7 @@
 //! Loading a Jekyll site the way Jekyll does, seen through `postbode posts`
 //! and `postbode check`. One test per rule, each on a small site of ours.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,17 @@
+//! The integration tests: one binary, so the library links once. Each module
+//! drives the real `postbode` binary in temp dirs against real servers on
+//! loopback (SMTP, HTTP), grouped by what the user does.
+//!
+//! Tests that need something outside the tree are `#[ignore]`d and run by
+//! name: `cargo test --test cli postfix:: -- --ignored` (CI's Postfix) and
+//! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
+
+mod common;
+mod corpus;
+mod postfix;
+mod preview;
+mod schedule;
+mod send;
+mod serve;
+mod site;
+mod subscribers;
