@@ -134,6 +134,16 @@ pub struct WindowArgs {
     pub categories: Vec<String>,
 }
 
+impl WindowArgs {
+    /// The window's bounds as the user wrote them.
+    pub fn bounds(&self) -> postbode::window::Bounds {
+        postbode::window::Bounds {
+            since: self.since.clone(),
+            until: self.until.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct PostsArgs {
     #[command(flatten)]

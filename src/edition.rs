@@ -16,10 +16,9 @@ use chrono_tz::Tz;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use crate::cli::WindowArgs;
 use crate::config::{Config, DigestConfig};
 use crate::site::{Post, SiteSettings};
-use crate::window::{parse_time, Window};
+use crate::window::{parse_time, Bounds, Window};
 
 /// One digest: a window and its posts, grouped in sections.
 #[derive(Debug, Clone)]
@@ -175,7 +174,7 @@ pub fn choice_key(categories: &[String]) -> String {
 /// The edition's window. `--until` defaults to `now`; `--since` to where the
 /// last delivered edition ended (`last_end`), else to `until − window_days`.
 pub fn edition_window(
-    args: &WindowArgs,
+    args: &Bounds,
     config: &Config,
     site: &SiteSettings,
     last_end: Option<DateTime<FixedOffset>>,
@@ -191,7 +190,7 @@ pub fn edition_window(
 }
 
 fn window_after(
-    args: &WindowArgs,
+    args: &Bounds,
     days: u32,
     tz: Tz,
     last_end: Option<DateTime<FixedOffset>>,
@@ -556,7 +555,7 @@ mod tests {
     fn default_window_starts_where_the_last_edition_ended() {
         let tz: Tz = "Europe/Amsterdam".parse().unwrap();
         let now = t("2026-11-23T07:00:00Z").with_timezone(&Utc);
-        let none = WindowArgs::default();
+        let none = Bounds::default();
         let w = window_after(&none, 7, tz, None, now).unwrap();
         assert_eq!(w.until.to_rfc3339(), "2026-11-23T08:00:00+01:00");
         assert_eq!(w.since.to_rfc3339(), "2026-11-16T08:00:00+01:00");
@@ -564,16 +563,16 @@ mod tests {
         let w = window_after(&none, 7, tz, Some(last), now).unwrap();
         assert_eq!(w.since, last);
         // A last edition that ended later than `--until` is ignored.
-        let until = WindowArgs {
+        let until = Bounds {
             until: Some("2026-11-17".into()),
-            ..WindowArgs::default()
+            ..Bounds::default()
         };
         let w = window_after(&until, 7, tz, Some(last), now).unwrap();
         assert_eq!(w.since.to_rfc3339(), "2026-11-10T00:00:00+01:00");
         // `--since` wins over the last edition.
-        let since = WindowArgs {
+        let since = Bounds {
             since: Some("2026-11-20".into()),
-            ..WindowArgs::default()
+            ..Bounds::default()
         };
         let w = window_after(&since, 7, tz, Some(last), now).unwrap();
         assert_eq!(w.since.to_rfc3339(), "2026-11-20T00:00:00+01:00");

@@ -4,11 +4,10 @@
 //! The binary is thin; everything lives here. Data flows one way:
 //! config → site (posts) → edition → render → compose → deliver → journal.
 
-pub mod cli;
-pub mod cmd;
 pub mod config;
 pub mod edition;
 pub mod mail;
+pub mod output;
 pub mod schedule;
 pub mod serve;
 pub mod site;

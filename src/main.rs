@@ -5,12 +5,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod cli;
+mod cmd;
+
+// The library's modules, reachable as `crate::…` from the command layer.
+use postbode::{
+    config, edition, mail, output, schedule, serve, site, subscribers, templates, window,
+};
+
 fn main() -> ExitCode {
-    let cli = postbode::cli::Cli::parse();
-    match postbode::cmd::run(&cli) {
+    let cli = cli::Cli::parse();
+    match cmd::run(&cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", postbode::cmd::error_chain(&err));
+            eprintln!("error: {}", cmd::error_chain(&err));
             ExitCode::from(1)
         }
     }

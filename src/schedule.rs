@@ -14,16 +14,12 @@ mod describe;
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 
-pub use clock::{Clock, NOW_VAR};
+pub use clock::Clock;
 
-use crate::config::{parse_timezone, ScheduleConfig};
-
-/// How long a missed time may still be sent late when `schedule.catch_up`
-/// is not set.
-pub const DEFAULT_CATCH_UP: &str = "6h";
+use crate::config::ScheduleConfig;
+pub use crate::config::{format_duration, parse_cron, parse_duration};
 
 /// How far a repeated (fall-back) hour can reach past a wall-clock time;
 /// generous, since some zones once shifted by two hours.
@@ -82,17 +78,13 @@ pub enum Action {
 
 impl Schedule {
     /// The schedule of `[schedule]`, in its timezone or else the site's.
-    pub fn from_config(config: &ScheduleConfig, site_tz: Tz) -> Result<Schedule, String> {
-        let tz = match &config.timezone {
-            Some(name) => parse_timezone(name).map_err(|e| format!("`schedule.timezone`: {e}"))?,
-            None => site_tz,
-        };
-        let catch_up =
-            parse_duration(&config.catch_up).map_err(|e| format!("`schedule.catch_up`: {e}"))?;
-        let mut schedule =
-            Schedule::new(&config.cron, tz).map_err(|e| format!("`schedule.cron`: {e}"))?;
-        schedule.catch_up = catch_up;
-        Ok(schedule)
+    pub fn from_config(config: &ScheduleConfig, site_tz: Tz) -> Schedule {
+        Schedule {
+            cron: config.cron.cron.clone(),
+            expression: config.cron.text.clone(),
+            tz: config.timezone.map_or(site_tz, |z| z.0),
+            catch_up: config.catch_up.0,
+        }
     }
 
     /// `expression` in `tz`, with the default catch-up period.
@@ -260,85 +252,6 @@ impl Schedule {
         }
         exists(hi)
     }
-}
-
-/// Parses a crontab expression: 5 fields (`0 8 * * MON`), or 6 with
-/// seconds first; names, ranges, steps and `@weekly`-style nicknames.
-pub fn parse_cron(expression: &str) -> Result<Cron, String> {
-    let text = expression.trim();
-    let cron = CronParser::builder()
-        .seconds(Seconds::Optional)
-        .year(Year::Disallowed)
-        .build()
-        .parse(text)
-        .map_err(|e| {
-            format!(
-                "cannot read `{text}` as a cron expression ({e}); write 5 fields, \
-                 minute hour day-of-month month day-of-week, such as `0 8 * * MON`"
-            )
-        })?;
-    // `0 8 31 2 *` parses but never fires: say so now, not at send time.
-    let now = Utc::now().naive_utc();
-    if cron.find_next_occurrence(&now, false).is_err() {
-        return Err(format!("`{text}` never fires (no such date)"));
-    }
-    Ok(cron)
-}
-
-/// Parses a duration such as `6h`, `90m`, `1h30m`, `2d` or `0`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!("cannot read `{text}` as a duration: use a number with a unit, such as `6h`, `90m` or `1h30m`")
-    };
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact == "0" {
-        return Ok(Duration::zero());
-    }
-    if compact.is_empty() {
-        return Err(bad());
-    }
-    let mut total = Duration::zero();
-    let mut rest = compact.as_str();
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "d" => Duration::try_days(n),
-            "h" => Duration::try_hours(n),
-            "m" | "min" => Duration::try_minutes(n),
-            "s" => Duration::try_seconds(n),
-            _ => None,
-        }
-        .ok_or_else(bad)?;
-        total = total.checked_add(&unit).ok_or_else(bad)?;
-        rest = &rest[unit_len..];
-    }
-    Ok(total)
-}
-
-/// `6h`, `1h30m`, `45m`, `0`: a duration as `parse_duration` reads it.
-pub fn format_duration(d: Duration) -> String {
-    let secs = d.num_seconds();
-    if secs == 0 {
-        return "0".to_owned();
-    }
-    let mut out = String::new();
-    let (days, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3_600,
-        secs % 3_600 / 60,
-        secs % 60,
-    );
-    for (n, unit) in [(days, "d"), (h, "h"), (m, "m"), (s, "s")] {
-        if n != 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
 }
 
 /// "in 6 days 23 h", "in 5 min", "now": how far `t` is from `now`.

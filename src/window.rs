@@ -1,9 +1,18 @@
 //! A window of time `[since, until)` and the forms users write times in.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{
+    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
-use crate::site::date::in_zone;
+/// The bounds a user gave for a window (`--since`, `--until`), as written;
+/// [`Window::from_flags`] and the edition resolve the missing ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bounds {
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
 
 /// The half-open interval `[since, until)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +75,25 @@ pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     Err(format!(
         "cannot read `{s}` as a time: use RFC 3339 (`2026-11-16T00:00:00+01:00`) or `YYYY-MM-DD`"
     ))
+}
+
+/// Midnight (or any wall-clock time) in `tz`, DST gaps and repeats resolved.
+pub fn in_zone(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => t.fixed_offset(),
+        LocalResult::Ambiguous(first, _) => first.fixed_offset(),
+        LocalResult::None => {
+            // In a DST gap: the same instant the clock would show after the
+            // jump, found by probing the offset before the gap.
+            let before = naive - Duration::hours(3);
+            let offset = match tz.from_local_datetime(&before) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix(),
+                LocalResult::None => FixedOffset::east_opt(0).expect("zero offset"),
+            };
+            let utc = naive - Duration::seconds(i64::from(offset.local_minus_utc()));
+            tz.from_utc_datetime(&utc).fixed_offset()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -164,10 +164,6 @@ impl Body {
         }
     }
 
-    pub fn kind(&self) -> Kind {
-        self.kind
-    }
-
     /// The rendered text with its holes, from which [`Body::new`] rebuilds
     /// the same body.
     pub fn source(&self) -> String {

@@ -91,8 +91,7 @@ pub const PAGE_BG: &str = page_bg!();
 /// The column.
 pub const CARD_BG: &str = card_bg!();
 
-/// The column's width, and the content's width inside its padding.
-pub const WIDTH: u32 = 600;
+/// The content's width inside the 600 px column's padding.
 pub const INNER: u32 = 552;
 
 /// The wrapper that stands in for `<body>`.
@@ -191,14 +190,6 @@ pub const META: &str = concat!(
 );
 pub const SUMMARY: &str =
     "margin:8px 0 0 0;font-size:15px;line-height:22px;mso-line-height-rule:exactly;";
-
-pub const EMPTY_CELL: &str = concat!(
-    "padding:16px 24px 32px 24px;font-family:",
-    sans!(),
-    ";font-size:16px;line-height:24px;mso-line-height-rule:exactly;color:",
-    ink!(),
-    ";text-align:left;"
-);
 
 pub const FOOTER_CELL: &str = concat!(
     "padding:24px 24px 40px 24px;font-family:",

@@ -15,6 +15,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::config::Config;
+pub use crate::output::Output;
 
 /// Runs the command the user asked for.
 pub fn run(cli: &Cli) -> Result<ExitCode> {
@@ -32,37 +33,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
-/// How chatty to be on stderr.
-#[derive(Debug, Clone, Copy)]
-pub struct Output {
-    pub verbose: u8,
-    pub quiet: bool,
-}
-
-impl Output {
-    pub fn new(verbose: u8, quiet: bool) -> Output {
-        Output { verbose, quiet }
-    }
-
-    /// A progress or status line on stderr (hidden by `-q`).
-    pub fn info(&self, msg: impl std::fmt::Display) {
-        if !self.quiet {
-            eprintln!("{msg}");
-        }
-    }
-
-    /// A warning on stderr (hidden by `-q`).
-    pub fn warn(&self, msg: impl std::fmt::Display) {
-        if !self.quiet {
-            eprintln!("warning: {msg}");
-        }
-    }
-}
-
 /// `outer: inner: innermost`, the whole chain on one line.
 pub fn error_chain(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    crate::output::error_chain(err.as_ref())
 }

@@ -19,7 +19,13 @@ use crate::templates::{self, Context, Personal};
 pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode> {
     let site = SiteSettings::resolve(config)?;
     let last_end = super::send::last_end(config)?;
-    let window = edition_window(&args.window, config, &site, last_end, chrono::Utc::now())?;
+    let window = edition_window(
+        &args.window.bounds(),
+        config,
+        &site,
+        last_end,
+        chrono::Utc::now(),
+    )?;
     let edition = super::send::load_edition(config, &site, &args.window, window, out)?;
 
     let recipient = match &args.subscriber {

@@ -115,7 +115,7 @@ pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCod
 /// The configured schedule, in its timezone or else the site's.
 pub fn resolve(config: &Config) -> Result<Schedule> {
     let site = SiteSettings::resolve(config)?;
-    Schedule::from_config(&config.schedule, site.timezone).map_err(|e| anyhow!(e))
+    Ok(Schedule::from_config(&config.schedule, site.timezone))
 }
 
 /// What the state folder says about past sends.

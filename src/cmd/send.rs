@@ -77,7 +77,8 @@ fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -
         }
         None => {
             let last_end = state.last_closed()?.map(|s| s.meta.until);
-            let window = edition_window(&args.window, config, &site, last_end, Utc::now())?;
+            let window =
+                edition_window(&args.window.bounds(), config, &site, last_end, Utc::now())?;
             let edition = load_edition(config, &site, &args.window, window, out)?;
             if let Some(existing) = state.all()?.into_iter().find(|s| s.meta.id == edition.id) {
                 bail!(
@@ -543,7 +544,7 @@ fn test_send(
         .parse()
         .map_err(|e| anyhow!("`{to}` is not a valid address: {e}"))?;
     let last_end = state.last_closed()?.map(|s| s.meta.until);
-    let window = edition_window(&args.window, config, site, last_end, Utc::now())?;
+    let window = edition_window(&args.window.bounds(), config, site, last_end, Utc::now())?;
     let edition = load_edition(config, site, &args.window, window, out)?;
     let ctx = Context::new(site, &config.digest);
     let rendered = templates::render(&edition, &ctx);

@@ -170,7 +170,6 @@ pub struct Report {
 pub struct Progress {
     pub done: usize,
     pub total: usize,
-    pub delivered: usize,
     pub failed: usize,
     pub elapsed: Duration,
 }
@@ -251,7 +250,6 @@ where
             Progress {
                 done: delivered + failed,
                 total,
-                delivered,
                 failed,
                 elapsed: start.elapsed(),
             }

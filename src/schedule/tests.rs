@@ -453,16 +453,3 @@ fn times_are_shown_in_the_zone_and_in_utc() {
     assert_eq!(local_time(&x), "Mon 2026-11-30 08:00 CET");
     assert_eq!(utc_time(&x), "2026-11-30 07:00 UTC");
 }
-
-#[test]
-fn config_errors_name_the_key() {
-    let mut c = crate::config::ScheduleConfig::default();
-    assert!(Schedule::from_config(&c, ams()).is_ok());
-    c.timezone = Some("Mars/Olympus".into());
-    let err = Schedule::from_config(&c, ams()).unwrap_err();
-    assert!(err.starts_with("`schedule.timezone`"), "{err}");
-    c.timezone = None;
-    c.cron = "0 25 * * *".into();
-    let err = Schedule::from_config(&c, ams()).unwrap_err();
-    assert!(err.starts_with("`schedule.cron`"), "{err}");
-}

@@ -68,13 +68,10 @@ impl<K: Hash + Eq + Clone> RateLimit<K> {
         });
     }
 
-    /// How many keys are remembered (for tests).
-    pub fn len(&self) -> usize {
+    /// How many keys are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.hits.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.hits.is_empty()
     }
 }
 

@@ -43,9 +43,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 
-use crate::cmd::Output;
 use crate::config::Config;
 use crate::mail::compose::SenderSettings;
+use crate::output::{error_chain, Output};
 use crate::site::SiteSettings;
 use crate::subscribers::{self, clean_categories, clean_name, Address, Status, Store, Subscriber};
 use crate::templates::pages::{Page, Site};
@@ -325,7 +325,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, String> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(crate::cmd::error_chain(&anyhow::Error::new(e))),
+        Ok(Err(e)) => Err(error_chain(&e)),
         Err(e) => Err(format!("the store call failed: {e}")),
     }
 }
@@ -578,7 +578,7 @@ fn complete_signup(app: &App, signup: SignUp) {
         Err(e) => {
             app.out.warn(format!(
                 "cannot store the sign-up of {email}: {}",
-                crate::cmd::error_chain(&anyhow::Error::new(e))
+                error_chain(&e)
             ));
             return;
         }
@@ -591,7 +591,7 @@ fn complete_signup(app: &App, signup: SignUp) {
         )),
         Err(e) => app.out.warn(format!(
             "sign-up of {email} is pending, but {}",
-            crate::cmd::error_chain(&e)
+            error_chain(e.as_ref())
         )),
     }
 }

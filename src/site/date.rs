@@ -6,9 +6,8 @@
 //! a wall-clock time in the site's timezone; one that falls in a DST gap is
 //! moved forward by the gap, one in a repeated hour takes the first.
 
-use chrono::{
-    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
-};
+use crate::window::in_zone;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
 /// Parses a front-matter or command-line date.
@@ -36,27 +35,6 @@ pub fn parse_date(input: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> 
         None => Ok(in_zone(naive, tz)),
     }
 }
-
-/// Midnight (or any wall-clock time) in `tz`, DST gaps and repeats resolved.
-pub fn in_zone(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t.fixed_offset(),
-        LocalResult::Ambiguous(first, _) => first.fixed_offset(),
-        LocalResult::None => {
-            // In a DST gap: the same instant the clock would show after the
-            // jump, found by probing the offset before the gap.
-            let before = naive - Duration::hours(3);
-            let offset = match tz.from_local_datetime(&before) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix(),
-                LocalResult::None => FixedOffset::east_opt(0).expect("zero offset"),
-            };
-            let utc = naive - Duration::seconds(i64::from(offset.local_minus_utc()));
-            tz.from_utc_datetime(&utc).fixed_offset()
-        }
-    }
-}
-
-use chrono::Offset;
 
 /// Splits on spaces and commas, and splits a `T` between date and time.
 fn tokenize(s: &str) -> Vec<&str> {

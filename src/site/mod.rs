@@ -60,11 +60,11 @@ impl SiteSettings {
                 .map(|s| s.trim().to_owned())
         };
         let site = &config.site;
-        let tz_name = site.timezone.clone().or_else(|| get("timezone"));
-        let timezone = match tz_name {
-            Some(name) => parse_timezone(&name)
+        let timezone = match (site.timezone, get("timezone")) {
+            (Some(zone), _) => zone.0,
+            (None, Some(name)) => parse_timezone(&name)
                 .map_err(|e| anyhow::anyhow!("`timezone` in `_config.yml`: {e}"))?,
-            None => Tz::UTC,
+            (None, None) => Tz::UTC,
         };
         let url = site.url.clone().or_else(|| get("url")).unwrap_or_default();
         let url = url.trim_end_matches('/').to_owned();

@@ -247,7 +247,7 @@ pub fn date_of(
     problems: &mut Vec<FieldProblem>,
 ) -> Option<DateTime<FixedOffset>> {
     let file_date = chrono::NaiveDate::from_ymd_opt(name.year, name.month, name.day)?;
-    let mut date_value = date::in_zone(file_date.and_time(NaiveTime::MIN), site.timezone);
+    let mut date_value = crate::window::in_zone(file_date.and_time(NaiveTime::MIN), site.timezone);
     if let Some(v) = data.get("date") {
         match scalar(v) {
             Some(s) => match date::parse_date(&s, site.timezone) {

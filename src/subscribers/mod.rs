@@ -55,7 +55,8 @@ pub use store::{load, Store, DEFAULT_BOUNCE_LIMIT};
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
-    /// Added but not yet confirmed (reserved for a confirm-by-mail flow).
+    /// Signed up through `serve` and not yet confirmed by the link in the
+    /// confirmation mail.
     Pending,
     Unsubscribed,
     /// Too many permanent delivery failures.

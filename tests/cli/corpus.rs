@@ -7,12 +7,15 @@ use std::path::PathBuf;
 
 use postbode::site::frontmatter;
 
-
 fn corpus() -> PathBuf {
     let root = std::env::var_os("POSTBODE_CORPUS")
         .map(PathBuf::from)
         .expect("POSTBODE_CORPUS must name a site root to run the corpus checks");
-    assert!(root.is_dir(), "POSTBODE_CORPUS `{}` is not a folder", root.display());
+    assert!(
+        root.is_dir(),
+        "POSTBODE_CORPUS `{}` is not a folder",
+        root.display()
+    );
     root
 }
 

@@ -8,8 +8,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono_tz::Tz;
 use serde::Deserialize;
+
+mod values;
+
+pub use values::{
+    format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, CronSpec, Span, Zone,
+};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,7 +48,7 @@ pub struct SiteConfig {
     pub title: Option<String>,
     pub url: Option<String>,
     pub baseurl: Option<String>,
-    pub timezone: Option<String>,
+    pub timezone: Option<Zone>,
     pub language: Option<Language>,
     pub permalink: Option<String>,
     pub excerpt_separator: Option<String>,
@@ -99,19 +104,20 @@ pub struct SenderConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleConfig {
-    pub cron: String,
-    pub timezone: Option<String>,
+    pub cron: CronSpec,
+    /// The schedule's timezone; the site's when unset.
+    pub timezone: Option<Zone>,
     /// How late a missed time (the machine was off) may still be sent:
     /// `6h`, `90m`, `1h30m`, `0` (never).
-    pub catch_up: String,
+    pub catch_up: Span,
 }
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
-            cron: "0 8 * * MON".to_owned(),
+            cron: CronSpec::parse("0 8 * * MON").expect("the default cron expression parses"),
             timezone: None,
-            catch_up: crate::schedule::DEFAULT_CATCH_UP.to_owned(),
+            catch_up: Span(chrono::Duration::hours(6)),
         }
     }
 }
@@ -264,7 +270,8 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        let mut config: Config = toml::from_str(text).map_err(|e| err(describe_toml_error(&e)))?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| err(describe_toml_error(&e, text)))?;
         config.path = path.to_owned();
         let base = path
             .parent()
@@ -290,16 +297,6 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(tz) = &self.site.timezone {
-            parse_timezone(tz).map_err(|e| format!("`site.timezone`: {e}"))?;
-        }
-        if let Some(tz) = &self.schedule.timezone {
-            parse_timezone(tz).map_err(|e| format!("`schedule.timezone`: {e}"))?;
-        }
-        crate::schedule::parse_cron(&self.schedule.cron)
-            .map_err(|e| format!("`schedule.cron`: {e}"))?;
-        crate::schedule::parse_duration(&self.schedule.catch_up)
-            .map_err(|e| format!("`schedule.catch_up`: {e}"))?;
         if let Some(url) = &self.site.url {
             if !is_http_url(url) {
                 return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
@@ -345,30 +342,11 @@ impl Config {
     }
 }
 
-/// Parses an IANA timezone name such as `Europe/Amsterdam`.
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    name.trim().parse::<Tz>().map_err(|_| {
-        format!("unknown timezone `{name}` (expected an IANA name such as `Europe/Amsterdam`)")
-    })
-}
-
-/// True for an absolute `http://` or `https://` URL with a host.
-pub fn is_http_url(s: &str) -> bool {
-    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-    let rest = if lower.starts_with("https://") {
-        &s[8..]
-    } else if lower.starts_with("http://") {
-        &s[7..]
-    } else {
-        return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    !host.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 /// toml's message names line and column on its first line and the reason on
-/// its last; keep those two and drop the source excerpt in between.
-fn describe_toml_error(e: &toml::de::Error) -> String {
+/// its last; keep those two and drop the source excerpt in between. A bad
+/// value is named by its key too (`schedule.cron`), found from the table
+/// header above the line and the key on it.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     let full = e.to_string();
     let mut lines = full.lines().filter(|l| !l.trim().is_empty());
     let position = lines
@@ -376,11 +354,34 @@ fn describe_toml_error(e: &toml::de::Error) -> String {
         .map(|l| l.trim_start_matches("TOML parse error at ").to_owned())
         .unwrap_or_default();
     let reason = e.message().trim().replace('\n', " ");
-    if position.starts_with("line ") {
-        format!("{position}: {reason}")
-    } else {
-        reason
+    let key = e.span().and_then(|span| key_at(text, span.start));
+    match (position.starts_with("line "), key) {
+        (true, Some(key)) => format!("{position}: `{key}`: {reason}"),
+        (true, None) => format!("{position}: {reason}"),
+        (false, _) => reason,
     }
+}
+
+/// `table.key` for a value that starts at byte `offset` of a `key = value`
+/// line, or `None` when the offset is not inside such a value.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let head = text.get(..offset)?;
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = head[line_start..].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    let table = head[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_owned());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -468,8 +469,35 @@ mod tests {
         let err = parse("catch_up = \"6 hours\"").unwrap_err().to_string();
         assert!(err.contains("`schedule.catch_up`"), "{err}");
         let c = parse("cron = \"0 0 8 * * MON\"\ncatch_up = \"90m\"").unwrap();
-        assert_eq!(c.schedule.catch_up, "90m");
-        assert_eq!(parse("").unwrap().schedule.catch_up, "6h");
+        assert_eq!(c.schedule.catch_up, Span(chrono::Duration::minutes(90)));
+        assert_eq!(
+            parse("").unwrap().schedule.catch_up,
+            Span(chrono::Duration::hours(6))
+        );
+    }
+
+    #[test]
+    fn schedule_errors_name_the_key_and_line() {
+        let parse = |table: &str| {
+            Config::parse(
+                &format!("[site]\nsource = \"s\"\n[schedule]\n{table}\n"),
+                Path::new("c.toml"),
+            )
+        };
+        let err = parse("timezone = \"Mars/Olympus\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 4, column 12: `schedule.timezone`: unknown timezone"),
+            "{err}"
+        );
+        let err = parse("cron = \"0 25 * * *\"").unwrap_err().to_string();
+        assert!(err.contains("`schedule.cron`"), "{err}");
+        let c = parse("timezone = \"Europe/Amsterdam\"").unwrap();
+        assert_eq!(
+            c.schedule.timezone,
+            Some(Zone(chrono_tz::Europe::Amsterdam))
+        );
     }
 
     #[test]
