@@ -11,6 +11,7 @@ pub mod output;
 pub mod schedule;
 pub mod serve;
 pub mod site;
+pub mod state;
 pub mod subscribers;
 pub mod window;
 

@@ -10,8 +10,6 @@
 //! the same state refuses to start; each send takes and releases
 //! `state/lock` as a `send` from the command line does.
 
-use std::fs::{self, File};
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,11 +20,12 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use super::schedule::{history, record, report_skip, resolve, RUN_LOCK};
+use super::schedule::{history, record, report_skip, resolve};
 use super::{error_chain, send, Output};
 use crate::cli::{RunArgs, SendArgs, WindowArgs};
 use crate::config::Config;
 use crate::schedule::{format_duration, local_time, until, Action, Clock, History, Schedule};
+use crate::state::StateDir;
 
 /// The longest single sleep: how late a suspend or a clock change is noticed.
 const SLICE: StdDuration = StdDuration::from_secs(60);
@@ -80,7 +79,7 @@ pub fn next_move(
 pub fn run(config: &Config, _args: &RunArgs, out: &Output) -> Result<ExitCode> {
     let schedule = resolve(config)?;
     let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
-    let _lock = hold_run_lock(&config.delivery.state_dir)?;
+    let _lock = StateDir::new(&config.delivery.state_dir).run_lock()?;
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&stop, out.quiet)?;
 
@@ -171,19 +170,6 @@ fn failed(clock: &Clock, schedule: &Schedule, out: &Output) -> DateTime<Utc> {
 fn nap(d: Duration) {
     if let Ok(d) = d.to_std() {
         std::thread::park_timeout(d.min(SLICE));
-    }
-}
-
-/// Takes `state/run.lock` for the life of the process, or says who has it.
-fn hold_run_lock(dir: &Path) -> Result<File> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the state folder `{}`", dir.display()))?;
-    match crate::mail::state::pid_lock(&dir.join(RUN_LOCK))? {
-        Ok(file) => Ok(file),
-        Err(holder) => bail!(
-            "`postbode run` is already running on `{}` ({holder}); one is enough",
-            dir.display()
-        ),
     }
 }
 

@@ -9,35 +9,20 @@
 //! is stored is tried again; one that dies during delivery has stored its
 //! edition, whose start already counts as the fire, and is resumed.
 
-use std::fs::{self, File, TryLockError};
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 
 use super::Output;
 use crate::cli::ScheduleArgs;
 use crate::config::Config;
-use crate::mail::state::{write_synced, StateDir};
 use crate::schedule::{
     format_duration, local_time, until, utc_time, Action, Clock, History, Schedule,
 };
 use crate::site::SiteSettings;
-
-/// `state/schedule.json`.
-const FIRED_FILE: &str = "schedule.json";
-/// Held by `postbode run` for its whole life.
-pub const RUN_LOCK: &str = "run.lock";
-/// Held by a running delivery (see `StateDir::lock`).
-const SEND_LOCK: &str = "lock";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Fired {
-    last_fired: DateTime<FixedOffset>,
-}
+use crate::state::StateDir;
 
 pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCode> {
     let schedule = resolve(config)?;
@@ -85,7 +70,7 @@ pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCod
             );
         }
     }
-    if let Some(f) = read_fired(&config.delivery.state_dir)? {
+    if let Some(f) = StateDir::new(&config.delivery.state_dir).last_fired()? {
         println!(
             "{}{}",
             label("last fired"),
@@ -120,9 +105,10 @@ pub fn resolve(config: &Config) -> Result<Schedule> {
 
 /// What the state folder says about past sends.
 pub fn history(config: &Config) -> Result<History> {
-    let all = StateDir::new(&config.delivery.state_dir).all()?;
+    let state = StateDir::new(&config.delivery.state_dir);
+    let all = state.all()?;
     let started = all.iter().map(|s| s.meta.created_at).max();
-    let fired = read_fired(&config.delivery.state_dir)?.map(|f| f.with_timezone(&Utc));
+    let fired = state.last_fired()?.map(|f| f.with_timezone(&Utc));
     Ok(History {
         last_fire: started.max(fired),
         unfinished: all.iter().any(|s| s.closed.is_none()),
@@ -131,61 +117,7 @@ pub fn history(config: &Config) -> Result<History> {
 
 /// Records `scheduled` as fired (never moving the record back).
 pub fn record(config: &Config, scheduled: DateTime<FixedOffset>) -> Result<()> {
-    let dir = &config.delivery.state_dir;
-    if read_fired(dir)?.is_some_and(|f| f >= scheduled) {
-        return Ok(());
-    }
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the state folder `{}`", dir.display()))?;
-    let bytes = serde_json::to_vec_pretty(&Fired {
-        last_fired: scheduled,
-    })?;
-    write_synced(&dir.join(FIRED_FILE), &bytes)?;
-    // The rename is durable only once the folder is synced.
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync `{}`", dir.display()))
-}
-
-fn read_fired(dir: &Path) -> Result<Option<DateTime<FixedOffset>>> {
-    let path = dir.join(FIRED_FILE);
-    match fs::read(&path) {
-        Ok(bytes) => {
-            let fired: Fired = serde_json::from_slice(&bytes).with_context(|| {
-                format!(
-                    "`{}` is damaged; delete it to count from the last edition's start",
-                    path.display()
-                )
-            })?;
-            Ok(Some(fired.last_fired))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read `{}`", path.display())),
-    }
-}
-
-/// Who holds the lock file at `path` (`pid 1234`), if anyone does.
-pub fn lock_holder(path: &Path) -> Result<Option<String>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot open `{}`", path.display())),
-    };
-    match file.try_lock() {
-        // Dropping the file releases the probe at once.
-        Ok(()) => Ok(None),
-        Err(TryLockError::WouldBlock) => {
-            let text = fs::read_to_string(path).unwrap_or_default();
-            Ok(Some(if text.trim().is_empty() {
-                "process unknown".to_owned()
-            } else {
-                text.trim().to_owned()
-            }))
-        }
-        Err(TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("cannot lock `{}`", path.display()))
-        }
-    }
+    Ok(StateDir::new(&config.delivery.state_dir).record_fired(scheduled)?)
 }
 
 /// What `send --if-due` does.
@@ -200,17 +132,18 @@ pub enum Gate {
 
 /// Decides whether `send --if-due` sends at `now`.
 pub fn gate(config: &Config, out: &Output, now: DateTime<Utc>, dry_run: bool) -> Result<Gate> {
-    let dir = &config.delivery.state_dir;
+    let state = StateDir::new(&config.delivery.state_dir);
+    let dir = state.root();
     // A timer that fires while another sender works has nothing to do:
     // that is not an error worth a cron mail.
-    if let Some(pid) = lock_holder(&dir.join(RUN_LOCK))? {
+    if let Some(pid) = state.run_holder()? {
         out.info(format!(
             "`postbode run` ({pid}) sends on schedule from `{}`; nothing to do",
             dir.display()
         ));
         return Ok(Gate::Stop(ExitCode::SUCCESS));
     }
-    if let Some(pid) = lock_holder(&dir.join(SEND_LOCK))? {
+    if let Some(pid) = state.delivery_holder()? {
         out.info(format!(
             "a delivery ({pid}) is running from `{}`; nothing to do",
             dir.display()
@@ -284,7 +217,7 @@ pub fn report_skip(schedule: &Schedule, missed: &DateTime<Tz>, next: Option<&Dat
 mod tests {
     use super::*;
 
-    fn config(dir: &Path) -> Config {
+    fn config(dir: &std::path::Path) -> Config {
         let text = "[site]\nsource = \"site\"\ntimezone = \"Europe/Amsterdam\"\n";
         Config::parse(text, &dir.join("config.toml")).unwrap()
     }
@@ -298,41 +231,18 @@ mod tests {
         record(&c, t("2026-11-23T08:00:00+01:00")).unwrap();
         record(&c, t("2026-11-16T08:00:00+01:00")).unwrap();
         assert_eq!(
-            read_fired(&c.delivery.state_dir).unwrap(),
-            Some(t("2026-11-23T08:00:00+01:00"))
-        );
-        assert_eq!(
             history(&c).unwrap().last_fire,
             Some(t("2026-11-23T07:00:00Z").with_timezone(&Utc))
         );
-        let leftovers: Vec<_> = fs::read_dir(&c.delivery.state_dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, [FIRED_FILE]);
     }
 
     #[test]
     fn a_damaged_record_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let c = config(dir.path());
-        fs::create_dir_all(&c.delivery.state_dir).unwrap();
-        fs::write(c.delivery.state_dir.join(FIRED_FILE), "{").unwrap();
+        std::fs::create_dir_all(&c.delivery.state_dir).unwrap();
+        std::fs::write(c.delivery.state_dir.join("schedule.json"), "{").unwrap();
         let err = format!("{:#}", history(&c).unwrap_err());
         assert!(err.contains("schedule.json` is damaged"), "{err}");
-    }
-
-    #[test]
-    fn a_held_lock_names_its_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("run.lock");
-        assert_eq!(lock_holder(&path).unwrap(), None);
-        fs::write(&path, "pid 42").unwrap();
-        assert_eq!(lock_holder(&path).unwrap(), None);
-        let held = File::open(&path).unwrap();
-        held.try_lock().unwrap();
-        assert_eq!(lock_holder(&path).unwrap().as_deref(), Some("pid 42"));
-        drop(held);
-        assert_eq!(lock_holder(&path).unwrap(), None);
     }
 }

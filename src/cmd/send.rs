@@ -24,9 +24,9 @@ use crate::edition::{choice_key, edition_id, edition_window, select, Edition};
 use crate::mail;
 use crate::mail::compose::{compose, Recipient, SenderSettings};
 use crate::mail::deliver::{self, deliver, Job, Progress, Report};
-use crate::mail::journal::{self, Journal, Outcome};
-use crate::mail::state::{Closed, Meta, Prepare, StateDir, Stored, Variant};
 use crate::site::{self, LoadOptions, SiteSettings};
+use crate::state::journal::{self, Journal, Outcome};
+use crate::state::{Closed, Meta, Prepare, StateDir, Stored, Variant};
 use crate::subscribers::{Store, Subscriber, DEFAULT_BOUNCE_LIMIT};
 use crate::templates::{self, Context, Rendered};
 

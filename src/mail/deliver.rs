@@ -19,8 +19,8 @@ use lettre::address::Envelope;
 use lettre::{Address, Transport as _};
 
 use super::compose::Recipient;
-use super::journal::{Journal, Outcome};
 use super::smtp::{SendError, Session, SmtpSettings};
+use crate::state::journal::{Journal, Outcome};
 
 /// Where messages go.
 pub trait Transport: Sync {

@@ -3,9 +3,7 @@
 
 pub mod compose;
 pub mod deliver;
-pub mod journal;
 pub mod smtp;
-pub mod state;
 
 use anyhow::Result;
 
