@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 
-use anyhow::{anyhow, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use serde::ser::SerializeStruct;
@@ -18,7 +17,7 @@ use serde::Serialize;
 
 use crate::config::{Config, DigestConfig};
 use crate::site::{Post, SiteSettings};
-use crate::window::{parse_time, Bounds, Window};
+use crate::window::{parse_time, Bounds, Window, WindowError};
 
 /// One digest: a window and its posts, grouped in sections.
 #[derive(Debug, Clone)]
@@ -179,7 +178,7 @@ pub fn edition_window(
     site: &SiteSettings,
     last_end: Option<DateTime<FixedOffset>>,
     now: DateTime<Utc>,
-) -> Result<Window> {
+) -> Result<Window, WindowError> {
     window_after(
         args,
         config.digest.window_days,
@@ -195,11 +194,11 @@ fn window_after(
     tz: Tz,
     last_end: Option<DateTime<FixedOffset>>,
     now: DateTime<Utc>,
-) -> Result<Window> {
+) -> Result<Window, WindowError> {
     let since = match (&args.since, last_end) {
         (None, Some(end)) => {
             let until = match &args.until {
-                Some(u) => parse_time(u, tz).map_err(|e| anyhow!("`--until`: {e}"))?,
+                Some(u) => parse_time(u, tz).map_err(|e| WindowError(format!("`--until`: {e}")))?,
                 None => now.with_timezone(&tz).fixed_offset(),
             };
             // A last edition that ended at or after `until` says nothing
@@ -209,7 +208,6 @@ fn window_after(
         (since, _) => since.clone(),
     };
     Window::from_flags(since.as_deref(), args.until.as_deref(), days, now, tz)
-        .map_err(|e| anyhow!(e))
 }
 
 /// Selects the edition for `window` from `posts` (any order): those in the

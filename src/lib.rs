@@ -9,6 +9,7 @@ pub mod edition;
 pub mod mail;
 pub mod output;
 pub mod schedule;
+pub mod send;
 pub mod serve;
 pub mod site;
 pub mod state;

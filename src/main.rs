@@ -10,7 +10,8 @@ mod cmd;
 
 // The library's modules, reachable as `crate::…` from the command layer.
 use postbode::{
-    config, edition, mail, output, schedule, serve, site, state, subscribers, templates, window,
+    config, edition, mail, output, schedule, send, serve, site, state, subscribers, templates,
+    window,
 };
 
 fn main() -> ExitCode {

@@ -14,6 +14,12 @@ pub struct Bounds {
     pub until: Option<String>,
 }
 
+/// A window the user's flags cannot make: a time in no known form, or
+/// `since` not before `until`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WindowError(pub String);
+
 /// The half-open interval `[since, until)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -34,21 +40,21 @@ impl Window {
         days: u32,
         now: DateTime<Utc>,
         tz: Tz,
-    ) -> Result<Window, String> {
+    ) -> Result<Window, WindowError> {
         let until = match until {
-            Some(s) => parse_time(s, tz).map_err(|e| format!("`--until`: {e}"))?,
+            Some(s) => parse_time(s, tz).map_err(|e| WindowError(format!("`--until`: {e}")))?,
             None => now.with_timezone(&tz).fixed_offset(),
         };
         let since = match since {
-            Some(s) => parse_time(s, tz).map_err(|e| format!("`--since`: {e}"))?,
+            Some(s) => parse_time(s, tz).map_err(|e| WindowError(format!("`--since`: {e}")))?,
             None => until - Duration::days(i64::from(days)),
         };
         if since >= until {
-            return Err(format!(
+            return Err(WindowError(format!(
                 "the window is empty: `since` {} is not before `until` {}",
                 since.to_rfc3339(),
                 until.to_rfc3339()
-            ));
+            )));
         }
         Ok(Window { since, until })
     }

@@ -23,7 +23,7 @@ pub fn run(config: &Config, args: &PostsArgs, out: &Output) -> Result<ExitCode> 
         },
     )?;
     report_warnings(&loaded.warnings, out);
-    let wanted = category_filter(config, &args.window);
+    let wanted = crate::send::category_filter(config, &args.window.categories);
     let posts: Vec<&Post> = loaded
         .posts
         .iter()
@@ -67,15 +67,6 @@ pub fn window_from_args(config: &Config, site: &SiteSettings, args: &WindowArgs)
         site.timezone,
     )
     .map_err(|e| anyhow!(e))
-}
-
-/// `--category` flags when given, else `digest.categories`.
-pub fn category_filter(config: &Config, args: &WindowArgs) -> Vec<String> {
-    if args.categories.is_empty() {
-        config.digest.categories.clone()
-    } else {
-        args.categories.clone()
-    }
 }
 
 /// Load warnings: a count, or each one with `-v`.

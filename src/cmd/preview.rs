@@ -11,22 +11,17 @@ use anyhow::{anyhow, Context as _, Result};
 use super::Output;
 use crate::cli::PreviewArgs;
 use crate::config::Config;
-use crate::edition::{edition_window, Edition};
+use crate::edition::Edition;
 use crate::mail::compose::{compose, fill_unsubscribe_url, Recipient, SenderSettings};
+use crate::send;
 use crate::site::SiteSettings;
 use crate::templates::{self, Context, Personal};
 
 pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode> {
     let site = SiteSettings::resolve(config)?;
-    let last_end = super::send::last_end(config)?;
-    let window = edition_window(
-        &args.window.bounds(),
-        config,
-        &site,
-        last_end,
-        chrono::Utc::now(),
-    )?;
-    let edition = super::send::load_edition(config, &site, &args.window, window, out)?;
+    let window = send::window(config, &site, &args.window.bounds())?;
+    let (edition, warnings) = send::load_edition(config, &site, &args.window.categories, window)?;
+    super::posts::report_warnings(&warnings, out);
 
     let recipient = match &args.subscriber {
         Some(email) => find_subscriber(config, email, out)?,

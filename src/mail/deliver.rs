@@ -39,6 +39,36 @@ pub trait Connection: Send {
     fn close(self: Box<Self>) {}
 }
 
+/// Hands one message to one connection of `transport`, trying a transient
+/// failure `attempts − 1` more times with a doubling pause. The one path for
+/// a single message: test sends and confirmation mails.
+pub fn send_one(
+    transport: &dyn Transport,
+    from: &Address,
+    to: &Address,
+    message: &[u8],
+    attempts: u32,
+    backoff: Duration,
+) -> Result<String, SendError> {
+    let mut wait = backoff;
+    let mut attempt = 1;
+    loop {
+        let result = transport.connect().and_then(|mut connection| {
+            let reply = connection.send(from, to, message);
+            connection.close();
+            reply
+        });
+        match result {
+            Err(SendError::Transient(_)) if attempt < attempts => {
+                std::thread::sleep(wait);
+                wait *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// SMTP, through [`Session`].
 pub struct Smtp(pub SmtpSettings);
 

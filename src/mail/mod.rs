@@ -5,9 +5,8 @@ pub mod compose;
 pub mod deliver;
 pub mod smtp;
 
-use anyhow::Result;
-
 use crate::config::{Config, Transport};
+use smtp::SendError;
 
 /// The transport `delivery.transport` names, and how many connections to
 /// open. `outbox_folder` is the folder under `delivery.outbox` that the
@@ -15,7 +14,7 @@ use crate::config::{Config, Transport};
 pub fn transport(
     config: &Config,
     outbox_folder: &str,
-) -> Result<(Box<dyn deliver::Transport>, usize)> {
+) -> Result<(Box<dyn deliver::Transport>, usize), SendError> {
     Ok(match config.delivery.transport {
         Transport::Smtp => (
             Box::new(deliver::Smtp(smtp::SmtpSettings::from_config(

@@ -129,32 +129,23 @@ fn hostname() -> String {
 }
 
 /// Why a message (or a session) failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// Try again later: a 4xx reply, a timeout, a dropped or refused connection.
+    #[error("{0}")]
     Transient(String),
     /// This recipient will never get it: a 5xx reply.
+    #[error("{0}")]
     Permanent(String),
     /// No message can be sent in this run: bad credentials, TLS required but
     /// unavailable, the sender refused, a config problem.
+    #[error("{0}")]
     Fatal(String),
     /// The message was sent but no reply came: it may have arrived. Not
     /// retried in this run, so a slow server does not get it twice.
+    #[error("{0}")]
     Uncertain(String),
 }
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Transient(m)
-            | SendError::Permanent(m)
-            | SendError::Fatal(m)
-            | SendError::Uncertain(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for SendError {}
 
 /// `550 5.1.1 <x@y>: Recipient address rejected`, as the server said it.
 fn reply_text(e: &lettre::transport::smtp::Error) -> String {

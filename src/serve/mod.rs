@@ -584,6 +584,7 @@ fn complete_signup(app: &App, signup: SignUp) {
         }
     };
     let sent = signup::confirmation_message(&app.site, &app.sender, &app.confirm_url, &pending)
+        .map_err(signup::ConfirmMailError::from)
         .and_then(|message| signup::deliver(&app.config, &message));
     match sent {
         Ok(_) => app.out.info(format!(
@@ -591,7 +592,7 @@ fn complete_signup(app: &App, signup: SignUp) {
         )),
         Err(e) => app.out.warn(format!(
             "sign-up of {email} is pending, but {}",
-            error_chain(e.as_ref())
+            error_chain(&e)
         )),
     }
 }

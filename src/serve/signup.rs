@@ -19,7 +19,8 @@ use lettre::message::Mailbox;
 use lettre::Message;
 
 use crate::config::Config;
-use crate::mail::compose::{fill_unsubscribe_url, SenderSettings};
+use crate::mail::compose::{fill_unsubscribe_url, ComposeError, SenderSettings};
+use crate::mail::deliver::send_one;
 use crate::mail::smtp::SendError;
 use crate::subscribers::{
     find_by_token, new_token, position, Address, Status, Store, StoreError, Subscriber,
@@ -124,13 +125,16 @@ pub fn confirmation_message(
     sender: &SenderSettings,
     confirm_url: &str,
     s: &Subscriber,
-) -> anyhow::Result<Message> {
+) -> Result<Message, ComposeError> {
     let link = fill_unsubscribe_url(confirm_url, &s.token);
     let (subject, text) = confirmation_mail(site, &s.email, &link);
-    let to: Mailbox = s
-        .email
-        .parse()
-        .map_err(|e| anyhow::anyhow!("cannot write to `{}`: {e}", s.email))?;
+    let to: Mailbox =
+        s.email.parse().map_err(
+            |e: lettre::address::AddressError| ComposeError::BadRecipient {
+                email: s.email.clone(),
+                reason: e.to_string(),
+            },
+        )?;
     let mut builder = Message::builder()
         .from(sender.from.clone())
         .to(to)
@@ -141,7 +145,13 @@ pub fn confirmation_message(
     if let Some(reply_to) = &sender.reply_to {
         builder = builder.reply_to(reply_to.clone());
     }
-    Ok(builder.header(ContentType::TEXT_PLAIN).body(text)?)
+    builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(text)
+        .map_err(|source| ComposeError::Build {
+            email: s.email.clone(),
+            source,
+        })
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834).
@@ -162,37 +172,46 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
 }
 
+/// Why a confirmation mail did not go out.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmMailError {
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error("the confirmation mail has no {0}")]
+    Envelope(&'static str),
+    #[error("cannot send the confirmation mail to `{to}`")]
+    Send {
+        to: String,
+        #[source]
+        source: SendError,
+    },
+}
+
 /// Sends one message through the configured transport (its `file` outbox
 /// folder is `confirm`), trying a transient failure twice more.
-pub fn deliver(config: &Config, message: &Message) -> anyhow::Result<String> {
+pub fn deliver(config: &Config, message: &Message) -> Result<String, ConfirmMailError> {
     let envelope = message.envelope();
     let from = envelope
         .from()
-        .ok_or_else(|| anyhow::anyhow!("the confirmation mail has no sender"))?;
+        .ok_or(ConfirmMailError::Envelope("sender"))?;
     let to = envelope
         .to()
         .first()
-        .ok_or_else(|| anyhow::anyhow!("the confirmation mail has no recipient"))?;
-    let bytes = message.formatted();
-    let (transport, _) = crate::mail::transport(config, "confirm")?;
-    let mut wait = std::time::Duration::from_secs(1);
-    let mut attempt = 1;
-    loop {
-        let result = transport.connect().and_then(|mut connection| {
-            let reply = connection.send(from, to, &bytes);
-            connection.close();
-            reply
-        });
-        match result {
-            Ok(reply) => return Ok(reply),
-            Err(SendError::Transient(_)) if attempt < 3 => {
-                std::thread::sleep(wait);
-                wait *= 2;
-                attempt += 1;
-            }
-            Err(e) => anyhow::bail!("cannot send the confirmation mail to `{to}`: {e}"),
-        }
-    }
+        .ok_or(ConfirmMailError::Envelope("recipient"))?;
+    let failed = |source| ConfirmMailError::Send {
+        to: to.to_string(),
+        source,
+    };
+    let (transport, _) = crate::mail::transport(config, "confirm").map_err(failed)?;
+    send_one(
+        transport.as_ref(),
+        from,
+        to,
+        &message.formatted(),
+        3,
+        std::time::Duration::from_secs(1),
+    )
+    .map_err(failed)
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ mod walk;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde_yaml::{Mapping, Value};
@@ -41,16 +40,43 @@ pub struct SiteSettings {
     pub exclude: Vec<String>,
 }
 
+/// A site that cannot be read at all (a broken post is a [`Warning`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("site folder `{root}` does not exist (set `site.source` in `{config}`)")]
+    NoSite { root: PathBuf, config: PathBuf },
+    #[error("cannot read `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot parse `{path}{at}`")]
+    Yaml {
+        path: PathBuf,
+        at: String,
+        #[source]
+        source: serde_yaml::Error,
+    },
+    #[error("`{0}` is not a mapping of settings")]
+    NotAMapping(PathBuf),
+    #[error("`timezone` in `_config.yml`: {0}")]
+    Timezone(String),
+    #[error("site `url` must be an http(s) URL, not `{0}`")]
+    Url(String),
+}
+
+pub type Result<T, E = SiteError> = std::result::Result<T, E>;
+
 impl SiteSettings {
     /// Resolves the site's settings; reads `_config.yml` when there is one.
     pub fn resolve(config: &Config) -> Result<SiteSettings> {
         let root = config.site.source.clone();
         if !root.is_dir() {
-            bail!(
-                "site folder `{}` does not exist (set `site.source` in `{}`)",
-                root.display(),
-                config.path.display()
-            );
+            return Err(SiteError::NoSite {
+                root,
+                config: config.path.clone(),
+            });
         }
         let jekyll = read_jekyll_config(&root)?;
         let get = |key: &str| {
@@ -62,14 +88,13 @@ impl SiteSettings {
         let site = &config.site;
         let timezone = match (site.timezone, get("timezone")) {
             (Some(zone), _) => zone.0,
-            (None, Some(name)) => parse_timezone(&name)
-                .map_err(|e| anyhow::anyhow!("`timezone` in `_config.yml`: {e}"))?,
+            (None, Some(name)) => parse_timezone(&name).map_err(SiteError::Timezone)?,
             (None, None) => Tz::UTC,
         };
         let url = site.url.clone().or_else(|| get("url")).unwrap_or_default();
         let url = url.trim_end_matches('/').to_owned();
         if !url.is_empty() && !crate::config::is_http_url(&url) {
-            bail!("site `url` must be an http(s) URL, not `{url}`");
+            return Err(SiteError::Url(url));
         }
         let baseurl = site
             .baseurl
@@ -127,19 +152,19 @@ fn read_jekyll_config(root: &Path) -> Result<Mapping> {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Mapping::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        Err(source) => return Err(SiteError::Io { path, source }),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     match serde_yaml::from_str::<Value>(text) {
         Ok(Value::Mapping(m)) => Ok(m),
         Ok(Value::Null) => Ok(Mapping::new()),
-        Ok(_) => bail!("`{}` is not a mapping of settings", path.display()),
-        Err(e) => {
-            let at = e
+        Ok(_) => Err(SiteError::NotAMapping(path)),
+        Err(source) => {
+            let at = source
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            bail!("cannot parse `{}{at}`: {e}", path.display())
+            Err(SiteError::Yaml { path, at, source })
         }
     }
 }

@@ -14,7 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use super::{Result, SiteError};
 
 use super::SiteSettings;
 
@@ -75,13 +75,15 @@ pub fn post_files(site: &SiteSettings) -> Result<Vec<PostFile>> {
 
 fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>> {
     let mut entries = Vec::new();
-    for entry in
-        std::fs::read_dir(dir).with_context(|| format!("cannot read folder `{}`", dir.display()))?
-    {
-        let entry = entry.with_context(|| format!("cannot read folder `{}`", dir.display()))?;
+    let io = |source| SiteError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        let file_type = entry.file_type()?;
+        let file_type = entry.file_type().map_err(io)?;
         // Symlinked folders are not followed (no loops); symlinked files are.
         let is_dir = file_type.is_dir();
         entries.push((name, path, is_dir));
@@ -129,9 +131,10 @@ fn collect_posts(
     categories: &[String],
     out: &mut Vec<PostFile>,
 ) -> Result<()> {
-    let handle = Arc::new(
-        File::open(dir).with_context(|| format!("cannot open folder `{}`", dir.display()))?,
-    );
+    let handle = Arc::new(File::open(dir).map_err(|source| SiteError::Io {
+        path: dir.to_owned(),
+        source,
+    })?);
     let shared: Arc<[String]> = categories.into();
     for (name, path, is_dir) in sorted_entries(dir)? {
         if is_special(&name) {

@@ -819,6 +819,11 @@ fn killing_an_import_mid_write_leaves_the_old_or_the_new_list() {
         check(format!("{delay_ms} ms into writing"));
     }
     // ...and the moment the temp file is gone: renamed, so the new list.
+    // Earlier kills left temp files; without them gone first, the wait below
+    // could take the import's cleanup of those for its rename.
+    for stale in temp_files(&s) {
+        fs::remove_file(s.path("subscribers").join(stale)).unwrap();
+    }
     fs::write(s.path(LIST), &original).unwrap();
     let mut child = import().spawn().unwrap();
     while temp_files(&s).is_empty() && child.try_wait().unwrap().is_none() {
