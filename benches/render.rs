@@ -17,9 +17,15 @@ use rayon::prelude::*;
 
 use postbode::config::{DigestConfig, Language, SenderConfig};
 use postbode::edition::{choice_key, select, Edition};
+use postbode::mail::body::{Letter, Personal};
 use postbode::mail::compose::{compose_at, Recipient, SenderSettings};
+use postbode::render::Context;
 use postbode::site::Post;
-use postbode::templates::{render, Context, Personal, Rendered};
+
+/// Rendering as delivery does it: the parts, split at their holes.
+fn render(edition: &postbode::edition::Edition, ctx: &Context<'_>) -> Letter {
+    Letter::new(postbode::render::render(edition, ctx))
+}
 use postbode::window::Window;
 
 const CATEGORIES: [&str; 8] = [
@@ -166,7 +172,7 @@ fn main() {
     let runs: Vec<Duration> = (0..3)
         .map(|_| {
             let start = Instant::now();
-            let mut by_choice: HashMap<String, Rendered> = HashMap::new();
+            let mut by_choice: HashMap<String, Letter> = HashMap::new();
             let keys: Vec<String> = recipients
                 .iter()
                 .map(|r| choice_key(&r.categories))

@@ -8,6 +8,7 @@ pub mod config;
 pub mod edition;
 pub mod mail;
 pub mod output;
+pub mod render;
 pub mod schedule;
 pub mod send;
 pub mod serve;
@@ -16,5 +17,5 @@ pub mod state;
 pub mod subscribers;
 pub mod window;
 
-#[path = "../templates/mod.rs"]
-pub mod templates;
+/// The digest's and pages' look, a crate of its own.
+pub use postbode_templates as templates;

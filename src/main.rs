@@ -10,8 +10,7 @@ mod cmd;
 
 // The library's modules, reachable as `crate::…` from the command layer.
 use postbode::{
-    config, edition, mail, output, schedule, send, serve, site, state, subscribers, templates,
-    window,
+    config, edition, mail, output, render, schedule, send, serve, site, state, subscribers, window,
 };
 
 fn main() -> ExitCode {

@@ -19,14 +19,15 @@ use lettre::Address;
 
 use crate::config::Config;
 use crate::edition::{choice_key, edition_window, select, Edition};
+use crate::mail::body::Letter;
 use crate::mail::compose::{compose, ComposeError, Recipient, SenderSettings};
 use crate::mail::deliver::{self, deliver, send_one, Job};
 use crate::mail::smtp::SendError;
+use crate::render::{render, Context};
 use crate::site::{self, LoadOptions, SiteError, SiteSettings, Warning};
 use crate::state::journal::{self, Journal, Outcome};
 use crate::state::{Closed, Meta, Prepare, StateDir, StateError, Stored, Variant};
 use crate::subscribers::{Store, StoreError, DEFAULT_BOUNCE_LIMIT};
-use crate::templates::{self, Context, Rendered};
 use crate::window::{Bounds, Window, WindowError};
 
 pub use crate::mail::deliver::{Progress, Report};
@@ -262,7 +263,7 @@ fn check_resume_bounds(s: &Stored, bounds: &Bounds, site: &SiteSettings) -> Resu
     Ok(())
 }
 
-type Variants = Vec<(Vec<String>, Rendered)>;
+type Variants = Vec<(Vec<String>, Letter)>;
 
 /// One rendered variant per distinct category choice, and every active
 /// subscriber whose choice has posts, with their variant.
@@ -290,7 +291,7 @@ fn plan(
             }
             let mut ctx = Context::new(site, &config.digest);
             ctx.categories = &s.categories;
-            variants.push((s.categories.clone(), templates::render(&personal, &ctx)));
+            variants.push((s.categories.clone(), Letter::new(render(&personal, &ctx))));
             Some(variants.len() - 1)
         });
         if let Some(i) = slot {
@@ -359,7 +360,7 @@ fn store(
 }
 
 /// Rebuilds the stored variants exactly as they were first rendered.
-fn stored_variants(stored: &Stored) -> Result<Vec<Rendered>> {
+fn stored_variants(stored: &Stored) -> Result<Vec<Letter>> {
     stored
         .meta
         .variants
@@ -367,7 +368,7 @@ fn stored_variants(stored: &Stored) -> Result<Vec<Rendered>> {
         .enumerate()
         .map(|(i, v)| {
             let (html, text) = stored.body(i)?;
-            Ok(Rendered::restore(
+            Ok(Letter::restore(
                 stored.meta.id.clone(),
                 v.subject.clone(),
                 v.count,
@@ -537,7 +538,7 @@ pub fn test_send(config: &Config, request: &Request, to: &str) -> Result<(String
     })?;
     let window = window(config, &site, &request.bounds)?;
     let (edition, _) = load_edition(config, &site, &request.categories, window)?;
-    let rendered = templates::render(&edition, &Context::new(&site, &config.digest));
+    let rendered = Letter::new(render(&edition, &Context::new(&site, &config.digest)));
     let recipient = Recipient {
         email: address.to_string(),
         name: None,

@@ -12,7 +12,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use super::strings::{fill, PageStrings};
 use super::style::PAGE_CSS;
-use crate::config::Language;
+use crate::Language;
 
 /// The site a page speaks for.
 #[derive(Debug, Clone)]

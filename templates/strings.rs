@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::Language;
+use crate::Language;
 
 /// Every fixed piece of text the digest shows, in one language.
 #[derive(Debug)]

@@ -12,10 +12,11 @@ use super::Output;
 use crate::cli::PreviewArgs;
 use crate::config::Config;
 use crate::edition::Edition;
+use crate::mail::body::{Letter, Personal};
 use crate::mail::compose::{compose, fill_unsubscribe_url, Recipient, SenderSettings};
+use crate::render::{render, Context};
 use crate::send;
 use crate::site::SiteSettings;
-use crate::templates::{self, Context, Personal};
 
 pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode> {
     let site = SiteSettings::resolve(config)?;
@@ -30,7 +31,7 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
     let edition: Edition = edition.for_categories(&recipient.categories);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.categories = &recipient.categories;
-    let rendered = templates::render(&edition, &ctx);
+    let rendered = Letter::new(render(&edition, &ctx));
 
     // The unsubscribe link needs no sender; the `.eml` does, and says so.
     let sender = SenderSettings::resolve(&config.sender);

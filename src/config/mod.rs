@@ -54,13 +54,7 @@ pub struct SiteConfig {
     pub excerpt_separator: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Nl,
-    En,
-}
+pub use postbode_templates::Language;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

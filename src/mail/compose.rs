@@ -4,7 +4,7 @@
 //! `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
 //!
 //! Composing is cheap by design: the bodies arrive rendered and mostly
-//! encoded ([`Rendered`]); per recipient only the greeting and unsubscribe
+//! encoded ([`Letter`]); per recipient only the greeting and unsubscribe
 //! lines are filled in and encoded. The `Message-ID` is derived from the
 //! edition and the recipient, so a resumed delivery sends the same message.
 
@@ -16,9 +16,10 @@ use lettre::message::header::{
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
+use super::body::{Letter, Personal};
 use crate::config::SenderConfig;
+use crate::render::clean;
 use crate::subscribers::Subscriber;
-use crate::templates::{Personal, Rendered};
 
 /// Who the digest is from, validated once.
 #[derive(Debug, Clone)]
@@ -162,7 +163,7 @@ pub fn fill_unsubscribe_url(url: &str, token: &str) -> String {
 
 /// Builds the message for `to`, dated now.
 pub fn compose(
-    rendered: &Rendered,
+    rendered: &Letter,
     to: &Recipient,
     sender: &SenderSettings,
 ) -> Result<Message, ComposeError> {
@@ -171,7 +172,7 @@ pub fn compose(
 
 /// Builds the message for `to`, dated `date`.
 pub fn compose_at(
-    rendered: &Rendered,
+    rendered: &Letter,
     to: &Recipient,
     sender: &SenderSettings,
     date: SystemTime,
@@ -189,7 +190,7 @@ pub fn compose_at(
     let name = to
         .name
         .as_deref()
-        .map(crate::templates::view::clean)
+        .map(clean)
         .filter(|n| !n.is_empty())
         .map(|n| n.into_owned());
     let link = sender.unsubscribe_link(&to.token);
@@ -197,7 +198,7 @@ pub fn compose_at(
         name: name.as_deref(),
         unsubscribe_url: &link,
     };
-    let part = |content_type: ContentType, body: &crate::templates::Body| {
+    let part = |content_type: ContentType, body: &super::body::Body| {
         SinglePart::builder()
             .header(content_type)
             .body(Body::dangerous_pre_encoded(
@@ -212,7 +213,7 @@ pub fn compose_at(
     let mut builder = Message::builder()
         .from(sender.from.clone())
         .to(Mailbox::new(name, address))
-        .subject(crate::templates::view::clean(&rendered.subject))
+        .subject(clean(&rendered.subject))
         .date(date)
         .message_id(Some(message_id(&rendered.edition_id, to, sender)))
         .header(ListId(sender.list_id.clone()))

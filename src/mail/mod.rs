@@ -1,6 +1,7 @@
 //! Mail: composing one message per recipient, delivering them over SMTP
 //! (or to files, or to sendmail), and journaling what was delivered.
 
+pub mod body;
 pub mod compose;
 pub mod deliver;
 pub mod smtp;

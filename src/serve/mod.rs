@@ -101,7 +101,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     let paths = Paths::from_url(url)?;
     let sender = SenderSettings::resolve(&config.sender)?;
     let site = SiteSettings::resolve(config)?;
-    let home = crate::templates::site_home(&site);
+    let home = crate::render::site_home(&site);
     let site = Site {
         title: site.title.clone(),
         home: (!home.is_empty()).then_some(home),
@@ -124,6 +124,16 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     });
     let router = router(app, &paths);
 
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // Signals are watched before the port opens: a stop that arrives as
+    // soon as the port answers ends the server cleanly instead of killing it.
+    let signals = {
+        let _context = runtime.enter();
+        Signals::watch().context("cannot watch for signals")?
+    };
     let listener = std::net::TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on `{listen}`"))?;
     listener.set_nonblocking(true)?;
@@ -139,11 +149,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(accept(listener, router, out))?;
+    runtime.block_on(accept(listener, router, out, signals))?;
     // Dropping the runtime waits for sign-ups still being stored or mailed.
     drop(runtime);
     out.info("stopped");
@@ -170,11 +176,16 @@ fn router(app: Shared, paths: &Paths) -> Router {
 
 /// Accepts connections until a signal, then lets open ones finish (for at
 /// most [`READ_TIMEOUT`]).
-async fn accept(listener: std::net::TcpListener, router: Router, out: Output) -> Result<()> {
+async fn accept(
+    listener: std::net::TcpListener,
+    router: Router,
+    out: Output,
+    signals: Signals,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let shutdown = shutdown_signal();
+    let shutdown = signals.stop();
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -218,26 +229,41 @@ async fn accept(listener: std::net::TcpListener, router: Router, out: Output) ->
     Ok(())
 }
 
-/// Resolves at SIGINT (Ctrl-C) or SIGTERM (systemd's stop).
-async fn shutdown_signal() {
+/// SIGINT (Ctrl-C) and SIGTERM (systemd's stop), watched from the moment
+/// this is made.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Registers the handlers; needs a runtime context.
+    fn watch() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves at the first of them.
+    async fn stop(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

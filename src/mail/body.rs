@@ -1,86 +1,14 @@
-//! The digest's look: an [`Edition`] rendered to a subject, an HTML body and
-//! a plain-text body, in the reader's language.
-//!
-//! Both bodies are built from one [`view::View`] of the edition, so the text
-//! part says what the HTML says without being scraped from it. The parts
-//! that differ per reader (the greeting's name, the unsubscribe link) are
-//! holes in a [`Body`], filled per recipient: an edition is rendered once per
-//! distinct category choice, and each message only splices its holes in.
-//!
-//! Safety: every string from posts or config passes [`view::clean`] (no
-//! control characters, so nothing can fake a hole or break a header), HTML
-//! is escaped by maud, and only http(s) URLs are linked or shown as images.
-
-pub mod digest;
-pub mod pages;
-pub mod plain;
-pub mod strings;
-pub mod style;
-pub mod view;
+//! A rendered body as mail sends it: the text with holes for the parts that
+//! differ per reader (the greeting's name, the unsubscribe link), filled and
+//! encoded per recipient. Lines without a hole are kept apart from lines with
+//! one, so the quoted-printable encoding of the fixed lines is done once per
+//! edition and reused for every recipient.
 
 use std::sync::OnceLock;
 
-use chrono_tz::Tz;
+use postbode_templates::{HOLE_NAME, HOLE_UNSUBSCRIBE};
 
-use crate::config::{DigestConfig, Language};
-use crate::edition::Edition;
-use crate::site::SiteSettings;
-
-/// Everything about the site and the reader that rendering needs besides
-/// the edition.
-#[derive(Debug, Clone)]
-pub struct Context<'a> {
-    pub site_title: &'a str,
-    /// The site's home page (`https://example.org/blog/`), or empty when
-    /// the site has no URL.
-    pub site_home: String,
-    pub language: Language,
-    pub timezone: Tz,
-    /// `digest.subject`: `{site}`, `{date}`, `{week}` and `{count}` are
-    /// replaced.
-    pub subject: &'a str,
-    /// Where the edition can be read on the web; `{id}` is replaced by the
-    /// edition's id. No link when `None`.
-    pub web_url: Option<&'a str>,
-    /// The categories the reader chose (empty: all), for the footer.
-    pub categories: &'a [String],
-}
-
-impl<'a> Context<'a> {
-    /// The context for a reader who gets every category.
-    pub fn new(site: &'a SiteSettings, digest: &'a DigestConfig) -> Context<'a> {
-        Context {
-            site_title: &site.title,
-            site_home: site_home(site),
-            language: site.language,
-            timezone: site.timezone,
-            subject: &digest.subject,
-            web_url: digest.web_url.as_deref(),
-            categories: &[],
-        }
-    }
-}
-
-/// The site's home page: `url` + `baseurl`, or empty without a URL.
-pub fn site_home(site: &SiteSettings) -> String {
-    if site.url.is_empty() {
-        String::new()
-    } else {
-        format!("{}{}/", site.url, site.baseurl)
-    }
-}
-
-/// One edition rendered for one category choice.
-#[derive(Debug)]
-pub struct Rendered {
-    pub edition_id: String,
-    /// Header-safe: one line, no control characters.
-    pub subject: String,
-    /// How many posts it shows.
-    pub count: usize,
-    pub html: Body,
-    pub text: Body,
-}
+use crate::render::{clean, Rendered};
 
 /// What differs per recipient.
 #[derive(Debug, Clone, Copy)]
@@ -90,22 +18,47 @@ pub struct Personal<'a> {
     pub unsubscribe_url: &'a str,
 }
 
-/// Renders `edition` for the reader `ctx` describes.
-pub fn render(edition: &Edition, ctx: &Context<'_>) -> Rendered {
-    let view = view::View::new(edition, ctx);
-    Rendered {
-        edition_id: edition.id.clone(),
-        subject: view.subject.clone(),
-        count: edition.len(),
-        html: Body::new(Kind::Html, digest::render(&view)),
-        text: Body::new(Kind::Text, plain::render(&view)),
-    }
+/// One rendered edition, ready to be filled in for each reader.
+#[derive(Debug)]
+pub struct Letter {
+    pub edition_id: String,
+    /// Header-safe: one line, no control characters.
+    pub subject: String,
+    /// How many posts it shows.
+    pub count: usize,
+    pub html: Body,
+    pub text: Body,
 }
 
-/// Holes in a rendered body. Control characters never survive
-/// [`view::clean`], so post text cannot contain them.
-pub(crate) const HOLE_NAME: &str = "\u{1}n\u{1}";
-pub(crate) const HOLE_UNSUBSCRIBE: &str = "\u{1}u\u{1}";
+impl Letter {
+    pub fn new(rendered: Rendered) -> Letter {
+        Letter::restore(
+            rendered.edition_id,
+            rendered.subject,
+            rendered.count,
+            rendered.html,
+            rendered.text,
+        )
+    }
+
+    /// Rebuilds a letter from stored [`Body::source`] texts, so that a
+    /// resumed delivery sends exactly what the first attempt rendered.
+    pub fn restore(
+        edition_id: String,
+        subject: String,
+        count: usize,
+        html: String,
+        text: String,
+    ) -> Letter {
+        Letter {
+            edition_id,
+            subject: clean(&subject).into_owned(),
+            count,
+            html: Body::new(Kind::Html, html),
+            text: Body::new(Kind::Text, text),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -113,9 +66,7 @@ pub enum Kind {
     Text,
 }
 
-/// A rendered body with holes for the per-recipient parts. Lines without a
-/// hole are kept apart from lines with one, so that the transfer encoding of
-/// the fixed lines is done once and reused for every recipient.
+/// A rendered body with holes for the per-recipient parts.
 #[derive(Debug)]
 pub struct Body {
     kind: Kind,
@@ -225,13 +176,13 @@ impl Body {
             out.push_str(&rest[..start]);
             let hole = &rest[start..];
             if let Some(after) = hole.strip_prefix(HOLE_NAME) {
-                if let Some(name) = personal.name.map(view::clean).filter(|n| !n.is_empty()) {
+                if let Some(name) = personal.name.map(clean).filter(|n| !n.is_empty()) {
                     out.push(' ');
                     self.push_value(&name, out);
                 }
                 rest = after;
             } else if let Some(after) = hole.strip_prefix(HOLE_UNSUBSCRIBE) {
-                self.push_value(&view::clean(personal.unsubscribe_url), out);
+                self.push_value(&clean(personal.unsubscribe_url), out);
                 rest = after;
             } else {
                 // Not a hole we made; drop the stray character.
@@ -243,7 +194,7 @@ impl Body {
 
     fn push_value(&self, value: &str, out: &mut String) {
         match self.kind {
-            Kind::Html => view::escape_into(value, out),
+            Kind::Html => escape_into(value, out),
             Kind::Text => out.push_str(value),
         }
     }
@@ -269,23 +220,16 @@ fn crlf(s: &str) -> String {
     out
 }
 
-/// Restoring stored content, so that a resumed delivery sends exactly what
-/// the first attempt rendered.
-impl Rendered {
-    /// Rebuilds a rendering from stored [`Body::source`] texts.
-    pub fn restore(
-        edition_id: String,
-        subject: String,
-        count: usize,
-        html: String,
-        text: String,
-    ) -> Rendered {
-        Rendered {
-            edition_id,
-            subject: view::clean(&subject).into_owned(),
-            count,
-            html: Body::new(Kind::Html, html),
-            text: Body::new(Kind::Text, text),
+/// Escapes text for HTML content and double- or single-quoted attributes.
+pub fn escape_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
         }
     }
 }
@@ -315,43 +259,6 @@ mod tests {
             unsubscribe_url: "https://x.example/u/0",
         };
         assert!(html.fill(&anonymous).contains("<p>Hallo,</p>"));
-    }
-
-    #[test]
-    fn view_online_link_when_configured() {
-        let since = chrono::DateTime::parse_from_rfc3339("2026-11-16T00:00:00+01:00").unwrap();
-        let until = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00+01:00").unwrap();
-        let window = crate::window::Window { since, until };
-        let edition = Edition {
-            id: crate::edition::edition_id(&window),
-            window,
-            sections: Vec::new(),
-        };
-        let categories = vec!["tech".to_owned()];
-        let ctx = Context {
-            site_title: "Leest Meer",
-            site_home: String::new(),
-            language: Language::Nl,
-            timezone: "Europe/Amsterdam".parse().unwrap(),
-            subject: "{site}",
-            web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
-            categories: &categories,
-        };
-        let r = render(&edition, &ctx);
-        let p = Personal {
-            name: None,
-            unsubscribe_url: "https://x.example/u/0",
-        };
-        let link = "https://leestmeer.example.org/digest/20261115T230000Z--20261122T230000Z.html";
-        assert!(r.html.fill(&p).contains(&format!("href=\"{link}\"")));
-        let text = r.text.fill(&p);
-        assert!(
-            text.contains(&format!("Bekijk deze mail in je browser:\n{link}\n")),
-            "{text}"
-        );
-        assert!(text.contains("voor de rubriek Tech."), "{text}");
-        // No site URL: the site's name is not linked.
-        assert!(!r.html.fill(&p).contains("href=\"\""));
     }
 
     #[test]
