@@ -1,19 +1,22 @@
-//! A real SMTP server on a loopback port, in the test process
-//! (mailin-embedded), that records what it receives and can misbehave on
-//! purpose: 451 for some recipients the first time, 550 for others, a
-//! connection dropped in the middle of DATA, STARTTLS with a test
-//! certificate, AUTH.
+//! A real SMTP server on a loopback port, in the test process, that records
+//! what it receives and can misbehave on purpose: 451 for some recipients
+//! the first time, 550 for others, a connection dropped in the middle of
+//! DATA, STARTTLS with a test certificate (rustls), AUTH. The protocol is
+//! mailin's state machine; this file only moves its lines over sockets.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use mailin_embedded::response::{AUTH_OK, INVALID_CREDENTIALS, NO_MAILBOX, OK};
-use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig};
+use mailin::response::{AUTH_OK, INVALID_CREDENTIALS, NO_MAILBOX, OK};
+use mailin::{Action, AuthMechanism, Handler, Response, SessionBuilder};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// One message as the server accepted it.
 #[derive(Debug, Clone)]
@@ -132,7 +135,16 @@ impl SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
-        let auth = faults.auth.is_some();
+        let mut session = SessionBuilder::new("test.smtp.local");
+        if faults.auth.is_some() {
+            session
+                .enable_auth(AuthMechanism::Plain)
+                .enable_auth(AuthMechanism::Login);
+        }
+        let tls = tls.map(|(cert, key)| Arc::new(tls_config(cert, key)));
+        if tls.is_some() {
+            session.enable_start_tls();
+        }
         let handler = Recorder {
             state: Arc::clone(&state),
             faults: Arc::new(faults),
@@ -140,28 +152,13 @@ impl SmtpServer {
             to: Vec::new(),
             data: Vec::new(),
         };
-        // The dev-dependencies bring two rustls crypto providers; pick one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut server = Server::new(handler);
-        server
-            .with_name("test.smtp.local")
-            .with_num_threads(16)
-            .with_tcp_listener(listener);
-        if let Some((cert, key)) = tls {
-            server
-                .with_ssl(SslConfig::SelfSigned {
-                    cert_path: cert.display().to_string(),
-                    key_path: key.display().to_string(),
-                })
-                .expect("tls config");
-        }
-        if auth {
-            server
-                .with_auth(AuthMechanism::Plain)
-                .with_auth(AuthMechanism::Login);
-        }
         std::thread::spawn(move || {
-            let _ = server.serve();
+            for stream in listener.incoming().flatten() {
+                let (session, handler, tls) = (session.clone(), handler.clone(), tls.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_connection(stream, &session, handler, tls);
+                });
+            }
         });
         SmtpServer { port, state }
     }
@@ -194,6 +191,93 @@ impl SmtpServer {
     pub fn logins(&self) -> Vec<String> {
         self.state.lock().unwrap().logins.clone()
     }
+}
+
+/// One SMTP session: lines in, mailin's replies out, and after STARTTLS the
+/// same session over TLS.
+fn serve_connection(
+    stream: TcpStream,
+    builder: &SessionBuilder,
+    handler: Recorder,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let remote = stream.peer_addr()?.ip();
+    let mut session = builder.build(remote, handler);
+    let mut plain = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    session.greeting().write_to(&mut writer)?;
+    if !converse(&mut session, &mut plain, &mut writer)? {
+        return Ok(());
+    }
+    let Some(config) = tls else { return Ok(()) };
+    let connection = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
+    let mut secure = BufReader::new(rustls::StreamOwned::new(connection, writer));
+    session.tls_active();
+    converse_tls(&mut session, &mut secure)?;
+    Ok(())
+}
+
+/// Runs the session until it ends (`false`) or asks for TLS (`true`).
+fn converse<H: Handler>(
+    session: &mut mailin::Session<H>,
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
+) -> io::Result<bool> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(false);
+        }
+        let reply = session.process(&line);
+        if !matches!(reply.action, Action::NoReply) {
+            reply.write_to(writer)?;
+            writer.flush()?;
+        }
+        match reply.action {
+            Action::Close => return Ok(false),
+            Action::UpgradeTls => return Ok(true),
+            Action::Reply | Action::NoReply => {}
+        }
+    }
+}
+
+fn converse_tls<H: Handler>(
+    session: &mut mailin::Session<H>,
+    stream: &mut BufReader<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>,
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if stream.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let reply = session.process(&line);
+        if !matches!(reply.action, Action::NoReply) {
+            let out = stream.get_mut();
+            reply.write_to(out)?;
+            out.flush()?;
+        }
+        if matches!(reply.action, Action::Close | Action::UpgradeTls) {
+            return Ok(());
+        }
+    }
+}
+
+/// A rustls server config (ring provider) from PEM files.
+fn tls_config(cert: &Path, key: &Path) -> rustls::ServerConfig {
+    let certs = CertificateDer::pem_file_iter(cert)
+        .expect("read the certificate")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("a PEM certificate");
+    let key = PrivateKeyDer::from_pem_file(key).expect("a PEM key");
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a usable certificate")
 }
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as
