@@ -88,7 +88,7 @@ impl Schedule {
     }
 
     /// `expression` in `tz`, with the default catch-up period.
-    pub fn new(expression: &str, tz: Tz) -> Result<Schedule, String> {
+    pub fn new(expression: &str, tz: Tz) -> Result<Schedule, crate::config::BadValue> {
         Ok(Schedule {
             cron: parse_cron(expression)?,
             expression: expression.trim().to_owned(),

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -78,7 +78,7 @@ pub fn next_move(
 
 pub fn run(config: &Config, _args: &RunArgs, out: &Output) -> Result<ExitCode> {
     let schedule = resolve(config)?;
-    let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
+    let clock = Clock::from_env()?;
     let _lock = StateDir::new(&config.delivery.state_dir).run_lock()?;
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&stop, out.quiet)?;

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
@@ -26,7 +26,7 @@ use crate::state::StateDir;
 
 pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCode> {
     let schedule = resolve(config)?;
-    let now = Clock::from_env().map_err(|e| anyhow!(e))?.now();
+    let now = Clock::from_env()?.now();
     let tz = schedule.timezone();
     let history = history(config)?;
     let label = |l: &str| format!("{l:<13}");
@@ -189,7 +189,7 @@ pub fn if_due(
     out: &Output,
     send: impl FnOnce() -> Result<ExitCode>,
 ) -> Result<ExitCode> {
-    let now = Clock::from_env().map_err(|e| anyhow!(e))?.now();
+    let now = Clock::from_env()?.now();
     let fire = match gate(config, out, now, dry_run)? {
         Gate::Stop(code) => return Ok(code),
         Gate::Go(fire) => fire,

@@ -5,7 +5,6 @@
 //! holds the config file, once, here; the rest of the program sees absolute
 //! paths only.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -13,7 +12,8 @@ use serde::Deserialize;
 mod values;
 
 pub use values::{
-    format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, CronSpec, Span, Zone,
+    format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, BadValue, CronSpec,
+    Span, Zone,
 };
 
 /// The whole configuration, validated.
@@ -222,31 +222,21 @@ impl Default for ServeConfig {
 
 /// Parses a `listen` value: an IP address and a port (`127.0.0.1:8080`,
 /// `[::1]:8080`).
-pub fn parse_listen(value: &str) -> Result<std::net::SocketAddr, String> {
+pub fn parse_listen(value: &str) -> Result<std::net::SocketAddr, BadValue> {
     value.trim().parse().map_err(|_| {
-        format!("`{value}` is not an address and port like `127.0.0.1:8080` or `[::1]:8080`")
+        BadValue(format!(
+            "`{value}` is not an address and port like `127.0.0.1:8080` or `[::1]:8080`"
+        ))
     })
 }
 
 /// A config file that cannot be used, with the reason.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("invalid config `{}`: {message}", path.display())]
 pub struct ConfigError {
     pub path: PathBuf,
     pub message: String,
 }
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid config `{}`: {}",
-            self.path.display(),
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Reads, parses and validates a config file.

@@ -11,6 +11,11 @@ use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 use serde::{Deserialize, Deserializer};
 
+/// A value that does not read as what its key wants, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadValue(pub String);
+
 /// An IANA timezone (`Europe/Amsterdam`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Zone(pub Tz);
@@ -32,7 +37,7 @@ pub struct CronSpec {
 }
 
 impl CronSpec {
-    pub fn parse(text: &str) -> Result<CronSpec, String> {
+    pub fn parse(text: &str) -> Result<CronSpec, BadValue> {
         Ok(CronSpec {
             cron: parse_cron(text)?,
             text: text.trim().to_owned(),
@@ -73,15 +78,17 @@ impl<'de> Deserialize<'de> for Span {
 }
 
 /// Parses an IANA timezone name such as `Europe/Amsterdam`.
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+pub fn parse_timezone(name: &str) -> Result<Tz, BadValue> {
     name.trim().parse::<Tz>().map_err(|_| {
-        format!("unknown timezone `{name}` (expected an IANA name such as `Europe/Amsterdam`)")
+        BadValue(format!(
+            "unknown timezone `{name}` (expected an IANA name such as `Europe/Amsterdam`)"
+        ))
     })
 }
 
 /// Parses a crontab expression: 5 fields (`0 8 * * MON`), or 6 with
 /// seconds first; names, ranges, steps and `@weekly`-style nicknames.
-pub fn parse_cron(expression: &str) -> Result<Cron, String> {
+pub fn parse_cron(expression: &str) -> Result<Cron, BadValue> {
     let text = expression.trim();
     let cron = CronParser::builder()
         .seconds(Seconds::Optional)
@@ -89,23 +96,23 @@ pub fn parse_cron(expression: &str) -> Result<Cron, String> {
         .build()
         .parse(text)
         .map_err(|e| {
-            format!(
+            BadValue(format!(
                 "cannot read `{text}` as a cron expression ({e}); write 5 fields, \
                  minute hour day-of-month month day-of-week, such as `0 8 * * MON`"
-            )
+            ))
         })?;
     // `0 8 31 2 *` parses but never fires: say so now, not at send time.
     let now = Utc::now().naive_utc();
     if cron.find_next_occurrence(&now, false).is_err() {
-        return Err(format!("`{text}` never fires (no such date)"));
+        return Err(BadValue(format!("`{text}` never fires (no such date)")));
     }
     Ok(cron)
 }
 
 /// Parses a duration such as `6h`, `90m`, `1h30m`, `2d` or `0`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, BadValue> {
     let bad = || {
-        format!("cannot read `{text}` as a duration: use a number with a unit, such as `6h`, `90m` or `1h30m`")
+        BadValue(format!("cannot read `{text}` as a duration: use a number with a unit, such as `6h`, `90m` or `1h30m`"))
     };
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if compact == "0" {

@@ -32,11 +32,15 @@ impl Clock {
     }
 
     /// The system clock, or the clock `POSTBODE_NOW` asks for.
-    pub fn from_env() -> Result<Clock, String> {
+    pub fn from_env() -> Result<Clock, crate::config::BadValue> {
         match std::env::var(NOW_VAR) {
             Ok(text) => DateTime::parse_from_rfc3339(text.trim())
                 .map(|t| Clock::starting_at(t.with_timezone(&Utc)))
-                .map_err(|e| format!("`{NOW_VAR}` must be an RFC 3339 time, not `{text}`: {e}")),
+                .map_err(|e| {
+                    crate::config::BadValue(format!(
+                        "`{NOW_VAR}` must be an RFC 3339 time, not `{text}`: {e}"
+                    ))
+                }),
             Err(_) => Ok(Clock::system()),
         }
     }

@@ -5,23 +5,14 @@
 //! Multipart is read here rather than with a library: the bodies are a few
 //! hundred bytes, every field is short text, and file parts are skipped.
 
-use std::fmt;
-
 /// The fields of one form, in the order sent; a name may repeat.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields(Vec<(String, String)>);
 
 /// A body that is not a form this server can read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct FormError(&'static str);
-
-impl fmt::Display for FormError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for FormError {}
 
 impl Fields {
     /// Reads a body by its `Content-Type`. No type, or another one, is read

@@ -28,7 +28,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context as _, Result};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -90,14 +89,36 @@ struct Peer(SocketAddr);
 
 /// Checks everything `serve` needs from the config, binds `listen`, and
 /// answers until SIGINT or SIGTERM.
+/// Why `serve` cannot start (or stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "`sender.unsubscribe_url` is not set in `{0}`; `serve` answers at that URL \
+         (like `https://site.example/unsubscribe/{{token}}`)"
+    )]
+    NoUrl(std::path::PathBuf),
+    #[error(transparent)]
+    Path(#[from] paths::PathError),
+    #[error(transparent)]
+    Sender(#[from] crate::mail::compose::ComposeError),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
+    #[error("cannot send confirmation mails")]
+    Transport(#[source] crate::mail::smtp::SendError),
+    #[error("cannot {0}")]
+    Io(&'static str, #[source] std::io::Error),
+    #[error("cannot listen on `{0}`")]
+    Listen(SocketAddr, #[source] std::io::Error),
+}
+
+type Result<T, E = ServeError> = std::result::Result<T, E>;
+
 pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
-    let url = config.sender.unsubscribe_url.as_deref().ok_or_else(|| {
-        anyhow!(
-            "`sender.unsubscribe_url` is not set in `{}`; `serve` answers at that URL \
-             (like `https://site.example/unsubscribe/{{token}}`)",
-            config.path.display()
-        )
-    })?;
+    let url = config
+        .sender
+        .unsubscribe_url
+        .as_deref()
+        .ok_or_else(|| ServeError::NoUrl(config.path.clone()))?;
     let paths = Paths::from_url(url)?;
     let sender = SenderSettings::resolve(&config.sender)?;
     let site = SiteSettings::resolve(config)?;
@@ -109,7 +130,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     };
     // A transport that cannot be set up (a missing SMTP password) should
     // stop `serve` now, not fail each sign-up later.
-    crate::mail::transport(config, "confirm").context("cannot send confirmation mails")?;
+    crate::mail::transport(config, "confirm").map_err(ServeError::Transport)?;
 
     let app = Arc::new(App {
         store: Store::open(&config.subscribers.file),
@@ -127,17 +148,20 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(|e| ServeError::Io("start the server's runtime", e))?;
     // Signals are watched before the port opens: a stop that arrives as
     // soon as the port answers ends the server cleanly instead of killing it.
     let signals = {
         let _context = runtime.enter();
-        Signals::watch().context("cannot watch for signals")?
+        Signals::watch().map_err(|e| ServeError::Io("watch for signals", e))?
     };
-    let listener = std::net::TcpListener::bind(listen)
-        .with_context(|| format!("cannot listen on `{listen}`"))?;
-    listener.set_nonblocking(true)?;
-    let bound = listener.local_addr()?;
+    let listener =
+        std::net::TcpListener::bind(listen).map_err(|e| ServeError::Listen(listen, e))?;
+    let bound = listener
+        .set_nonblocking(true)
+        .and_then(|()| listener.local_addr())
+        .map_err(|e| ServeError::Listen(listen, e))?;
     out.info(format!(
         "listening on http://{bound}: {}",
         paths
@@ -182,14 +206,16 @@ async fn accept(
     out: Output,
     signals: Signals,
 ) -> Result<()> {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let listener =
+        tokio::net::TcpListener::from_std(listener).map_err(|e| ServeError::Io("listen", e))?;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let shutdown = signals.stop();
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => slot?,
+            // The semaphore is never closed, so a slot always comes.
+            Ok(slot) = Arc::clone(&slots).acquire_owned() => slot,
             () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {

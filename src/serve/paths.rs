@@ -8,8 +8,6 @@
 //! `/nieuwsbrief/subscribe` (the segment before `{token}` is replaced), and
 //! the root routes above as well, for a proxy that strips the prefix.
 
-use std::fmt;
-
 /// The routes to serve (axum patterns, `{token}` included) and the absolute
 /// confirmation link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,16 +20,9 @@ pub struct Paths {
 }
 
 /// Why `sender.unsubscribe_url` cannot be served.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot serve `sender.unsubscribe_url`: {0}")]
 pub struct PathError(String);
-
-impl fmt::Display for PathError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot serve `sender.unsubscribe_url`: {}", self.0)
-    }
-}
-
-impl std::error::Error for PathError {}
 
 impl Paths {
     /// The routes for an `unsubscribe_url` such as

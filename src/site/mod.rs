@@ -88,7 +88,7 @@ impl SiteSettings {
         let site = &config.site;
         let timezone = match (site.timezone, get("timezone")) {
             (Some(zone), _) => zone.0,
-            (None, Some(name)) => parse_timezone(&name).map_err(SiteError::Timezone)?,
+            (None, Some(name)) => parse_timezone(&name).map_err(|e| SiteError::Timezone(e.0))?,
             (None, None) => Tz::UTC,
         };
         let url = site.url.clone().or_else(|| get("url")).unwrap_or_default();

@@ -8,8 +8,6 @@
 //! (IDNA) form, so `ada@Bücher.example` and `ada@xn--bcher-kva.example` are
 //! the same subscriber.
 
-use std::fmt;
-
 use rand::RngCore;
 
 /// An address that passed validation: the text as given (trimmed) and the key
@@ -21,19 +19,12 @@ pub struct Address {
 }
 
 /// Why an address was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid address `{address}`: {reason}")]
 pub struct InvalidAddress {
     pub address: String,
     pub reason: &'static str,
 }
-
-impl fmt::Display for InvalidAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid address `{}`: {}", self.address, self.reason)
-    }
-}
-
-impl std::error::Error for InvalidAddress {}
 
 impl Address {
     /// Validates and normalizes an address typed by a user or read from a file.
