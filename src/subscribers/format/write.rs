@@ -1,0 +1,85 @@
+//! Writing a list in postbode's fixed layout: one block mapping per entry,
+//! keys in a fixed order, strings always double-quoted with JSON-style
+//! escapes, so the fast reader can read it back line by line.
+
+use crate::subscribers::Subscriber;
+
+const HEADER: &str = "\
+# The subscriber list, kept by `postbode subscribers` (see `postbode subscribers --help`).
+# One entry per subscriber: `categories: []` means all categories; `status` is one of
+# active, pending, unsubscribed, bounced. Hand edits are fine; postbode rewrites the
+# file in this layout at its next change.
+";
+
+/// The whole file for a list.
+pub(crate) fn write(list: &[Subscriber]) -> String {
+    let mut out = String::with_capacity(HEADER.len() + list.len() * 240);
+    out.push_str(HEADER);
+    if list.is_empty() {
+        out.push_str("subscribers: []\n");
+        return out;
+    }
+    out.push_str("subscribers:\n");
+    for s in list {
+        out.push_str("  - email: ");
+        push_quoted(&mut out, &s.email);
+        if let Some(name) = &s.name {
+            out.push_str("\n    name: ");
+            push_quoted(&mut out, name);
+        }
+        out.push_str("\n    categories: [");
+        for (i, c) in s.categories.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            push_quoted(&mut out, c);
+        }
+        out.push_str("]\n    status: ");
+        out.push_str(s.status.as_str());
+        for (key, at) in [
+            ("subscribed_at", &s.subscribed_at),
+            ("unsubscribed_at", &s.unsubscribed_at),
+        ] {
+            if let Some(at) = at {
+                out.push_str("\n    ");
+                out.push_str(key);
+                out.push_str(": ");
+                out.push_str(&crate::subscribers::format_time(at));
+            }
+        }
+        out.push_str("\n    bounces: ");
+        out.push_str(&s.bounces.to_string());
+        out.push_str("\n    token: ");
+        push_quoted(&mut out, &s.token);
+        out.push('\n');
+    }
+    out
+}
+
+/// A YAML double-quoted scalar. Only escapes that JSON shares are used, and
+/// every character YAML would not keep as-is is escaped: controls, DEL, C1
+/// (libyaml folds a raw U+0085 into a space), U+2028/9 and BOM-like ones.
+fn push_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if !kept_as_is(c) => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Characters that stand for themselves inside a quoted scalar, for both
+/// libyaml (YAML 1.1) and YAML 1.2 readers.
+pub(super) fn kept_as_is(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
