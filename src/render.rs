@@ -297,40 +297,4 @@ mod tests {
         assert_eq!(clean("a\r\nBcc: x@y\u{1}u\u{1}"), "a Bcc: x@y u");
         assert!(matches!(clean("tidy text"), Cow::Borrowed(_)));
     }
-    #[test]
-    fn view_online_link_when_configured() {
-        let since = chrono::DateTime::parse_from_rfc3339("2026-11-16T00:00:00+01:00").unwrap();
-        let until = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00+01:00").unwrap();
-        let window = crate::window::Window { since, until };
-        let edition = Edition {
-            id: crate::edition::edition_id(&window),
-            window,
-            sections: Vec::new(),
-        };
-        let categories = vec!["tech".to_owned()];
-        let ctx = Context {
-            site_title: "Leest Meer",
-            site_home: String::new(),
-            language: Language::Nl,
-            timezone: "Europe/Amsterdam".parse().unwrap(),
-            subject: "{site}",
-            web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
-            categories: &categories,
-        };
-        let r = crate::mail::body::Letter::new(render(&edition, &ctx));
-        let p = crate::mail::body::Personal {
-            name: None,
-            unsubscribe_url: "https://x.example/u/0",
-        };
-        let link = "https://leestmeer.example.org/digest/20261115T230000Z--20261122T230000Z.html";
-        assert!(r.html.fill(&p).contains(&format!("href=\"{link}\"")));
-        let text = r.text.fill(&p);
-        assert!(
-            text.contains(&format!("Bekijk deze mail in je browser:\n{link}\n")),
-            "{text}"
-        );
-        assert!(text.contains("voor de rubriek Tech."), "{text}");
-        // No site URL: the site's name is not linked.
-        assert!(!r.html.fill(&p).contains("href=\"\""));
-    }
 }

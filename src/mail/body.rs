@@ -237,6 +237,8 @@ pub fn escape_into(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edition::Edition;
+    use crate::render::render;
 
     #[test]
     fn holes_are_filled_and_escaped_per_kind() {
@@ -277,5 +279,42 @@ mod tests {
         assert_eq!(body.encode(&p), whole);
         let again = Body::new(Kind::Html, body.source());
         assert_eq!(again.encode(&p), whole);
+    }
+
+    #[test]
+    fn view_online_link_when_configured() {
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-16T00:00:00+01:00").unwrap();
+        let until = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00+01:00").unwrap();
+        let window = crate::window::Window { since, until };
+        let edition = Edition {
+            id: crate::edition::edition_id(&window),
+            window,
+            sections: Vec::new(),
+        };
+        let categories = vec!["tech".to_owned()];
+        let ctx = crate::render::Context {
+            site_title: "Leest Meer",
+            site_home: String::new(),
+            language: crate::config::Language::Nl,
+            timezone: "Europe/Amsterdam".parse().unwrap(),
+            subject: "{site}",
+            web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
+            categories: &categories,
+        };
+        let r = Letter::new(render(&edition, &ctx));
+        let p = Personal {
+            name: None,
+            unsubscribe_url: "https://x.example/u/0",
+        };
+        let link = "https://leestmeer.example.org/digest/20261115T230000Z--20261122T230000Z.html";
+        assert!(r.html.fill(&p).contains(&format!("href=\"{link}\"")));
+        let text = r.text.fill(&p);
+        assert!(
+            text.contains(&format!("Bekijk deze mail in je browser:\n{link}\n")),
+            "{text}"
+        );
+        assert!(text.contains("voor de rubriek Tech."), "{text}");
+        // No site URL: the site's name is not linked.
+        assert!(!r.html.fill(&p).contains("href=\"\""));
     }
 }

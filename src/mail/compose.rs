@@ -19,7 +19,7 @@ use lettre::{Address, Message};
 use super::body::{Letter, Personal};
 use crate::config::SenderConfig;
 use crate::render::clean;
-use crate::subscribers::Subscriber;
+pub use crate::subscribers::Recipient;
 
 /// Who the digest is from, validated once.
 #[derive(Debug, Clone)]
@@ -33,41 +33,6 @@ pub struct SenderSettings {
     pub unsubscribe_url: Option<String>,
     /// The domain of every `Message-ID`: the sender's.
     pub domain: String,
-}
-
-/// One person to write to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
-    pub email: String,
-    pub name: Option<String>,
-    /// The secret in their unsubscribe link.
-    pub token: String,
-    /// The categories they chose; empty means all.
-    pub categories: Vec<String>,
-}
-
-impl From<&Subscriber> for Recipient {
-    fn from(s: &Subscriber) -> Recipient {
-        Recipient {
-            email: s.email.clone(),
-            name: s.name.clone(),
-            token: s.token.clone(),
-            categories: s.categories.clone(),
-        }
-    }
-}
-
-impl Recipient {
-    /// A stand-in reader for previews: every category, no name, a token
-    /// that is plainly not real.
-    pub fn sample() -> Recipient {
-        Recipient {
-            email: "reader@example.org".to_owned(),
-            name: None,
-            token: "0".repeat(32),
-            categories: Vec::new(),
-        }
-    }
 }
 
 /// Why a message cannot be built.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{damaged, io_error, read_optional, sync_dir, write_synced};
 use super::{names, Result, StateDir, StateError};
-use crate::mail::compose::Recipient;
+use crate::subscribers::Recipient;
 
 /// A category choice's rendered content, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -34,6 +34,7 @@
 mod address;
 mod format;
 pub mod import;
+mod recipient;
 mod store;
 mod validate;
 
@@ -48,6 +49,7 @@ use serde::{Deserialize, Serialize};
 pub use address::{
     clean_categories, clean_name, new_token, same_category, Address, InvalidAddress,
 };
+pub use recipient::Recipient;
 pub use store::{load, Store, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};
 use validate::{list_problems, validate};

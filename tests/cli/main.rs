@@ -6,6 +6,7 @@
 //! name: `cargo test --test cli postfix:: -- --ignored` (CI's Postfix) and
 //! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
 
+mod architecture;
 mod common;
 mod corpus;
 mod postfix;
