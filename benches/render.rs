@@ -63,6 +63,7 @@ fn edition() -> Edition {
                 image: (i % 2 == 0).then(|| format!("https://nieuws.example.nl/beeld/{i}/1008x567.jpg")),
                 summary: "Pas als de Chinezen het kopiëren, heb je een waardevol product, was lange tijd het credo onder Nederlandse techbedrijven. Maar inmiddels is China een wereldmacht op het gebied van hightech en een grootleverancier van hoogopgeleide technici. In plaats van kopiëren…".to_owned(),
                 source: format!("_posts/2026-11-16-bericht-{i}.md"),
+                origin: String::new(),
                 tags: Vec::new(),
             }
         })

@@ -396,6 +396,7 @@ mod tests {
             image: None,
             summary: String::new(),
             source: format!("_posts/2026-11-{day:02}-{slug}.md"),
+            origin: String::new(),
             tags: Vec::new(),
         }
     }

@@ -21,9 +21,8 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
             summary_length: None,
         },
     )?;
-    let root = site.root.display().to_string();
     for w in &loaded.warnings {
-        println!("{}/{}", root.trim_end_matches('/'), w);
+        println!("{}", w.located());
     }
     problems += loaded.warnings.len();
     if site.url.is_empty() {

@@ -20,7 +20,11 @@ pub use values::{
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    #[serde(default)]
     pub site: SiteConfig,
+    /// `[[source]]` tables: several sources for one digest.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub digest: DigestConfig,
     #[serde(default)]
@@ -40,11 +44,18 @@ pub struct Config {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
-    /// The site root (holds `_config.yml` and `_posts`).
+    /// The site root (a Jekyll, Hugo, Zola or Markdown folder), a feed file
+    /// or a feed's http(s) URL; empty when `[[source]]` tables name them.
+    #[serde(default)]
     pub source: PathBuf,
+    /// What `source` is; detected from the folder when `auto`.
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// The post URL pattern for a Markdown folder: `https://x.org/{slug}/`.
+    pub post_url: Option<String>,
     pub title: Option<String>,
     pub url: Option<String>,
     pub baseurl: Option<String>,
@@ -55,6 +66,37 @@ pub struct SiteConfig {
 }
 
 pub use postbode_templates::Language;
+
+/// What a source is: a site folder of one generator, or a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    #[default]
+    Auto,
+    Jekyll,
+    Hugo,
+    Zola,
+    Markdown,
+    Feed,
+}
+
+/// One `[[source]]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A site folder or a feed file.
+    pub path: Option<PathBuf>,
+    /// A feed's http(s) URL.
+    pub url: Option<String>,
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// A category every post of this source gets.
+    pub category: Option<String>,
+    /// The source's name, shown as `origin`.
+    pub name: Option<String>,
+    /// The post URL pattern for a Markdown folder.
+    pub post_url: Option<String>,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -266,7 +308,16 @@ impl Config {
                 *p = base.join(&*p);
             }
         };
-        resolve(&mut config.site.source);
+        // A feed URL in `site.source` is not a path.
+        let source_text = config.site.source.to_string_lossy();
+        if !source_text.is_empty() && !is_http_url(&source_text) {
+            resolve(&mut config.site.source);
+        }
+        for source in &mut config.sources {
+            if let Some(p) = source.path.as_mut() {
+                resolve(p);
+            }
+        }
         resolve(&mut config.delivery.outbox);
         resolve(&mut config.delivery.state_dir);
         resolve(&mut config.subscribers.file);
@@ -281,6 +332,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        self.validate_sources()?;
         if let Some(url) = &self.site.url {
             if !is_http_url(url) {
                 return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
@@ -322,6 +374,49 @@ impl Config {
             }
         }
         parse_listen(&self.serve.listen).map_err(|e| format!("`serve.listen`: {e}"))?;
+        Ok(())
+    }
+}
+
+impl Config {
+    fn validate_sources(&self) -> Result<(), String> {
+        let single = !self.site.source.as_os_str().is_empty();
+        if single && !self.sources.is_empty() {
+            return Err(
+                "`site.source` and `[[source]]` tables both name sources: use one or the other"
+                    .into(),
+            );
+        }
+        if !single && self.sources.is_empty() {
+            return Err("no source: set `site.source` or add a `[[source]]` table".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            let n = i + 1;
+            match (&s.path, &s.url) {
+                (Some(_), Some(_)) => {
+                    return Err(format!("`[[source]]` #{n} has both `path` and `url`"))
+                }
+                (None, None) => return Err(format!("`[[source]]` #{n} needs `path` or `url`")),
+                (None, Some(url)) if !is_http_url(url) => {
+                    return Err(format!(
+                        "`[[source]]` #{n}: `url` must be an http(s) URL, not `{url}`"
+                    ))
+                }
+                (None, Some(_)) if !matches!(s.kind, SourceKind::Auto | SourceKind::Feed) => {
+                    return Err(format!(
+                        "`[[source]]` #{n}: a `url` is read as a feed, not as kind `{:?}`",
+                        s.kind
+                    ))
+                }
+                _ => {}
+            }
+            if let Some(name) = &s.name {
+                if !names.insert(name.trim().to_lowercase()) {
+                    return Err(format!("`[[source]]` name `{name}` is used twice"));
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -1,16 +1,27 @@
-//! The Jekyll site: its settings and its posts, loaded the way Jekyll does.
+//! The site: its settings and its posts. A Jekyll folder is loaded the way
+//! Jekyll does (here); other kinds of source live in their own modules and
+//! [`source`] picks and merges them.
 //!
 //! A broken post never stops a load: each problem becomes one [`Warning`]
 //! naming the file (and line, when known) and the rest goes on. Only a
 //! missing site folder or an unreadable `_config.yml` is an error.
 
+mod content;
 pub mod date;
+pub mod feed;
+mod feed_state;
+pub mod fetch;
 pub mod frontmatter;
+mod hugo;
+mod markdown;
+pub mod matter;
 pub mod permalink;
 pub mod post;
+pub mod source;
 pub mod summary;
 pub mod text;
 mod walk;
+mod zola;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,7 +30,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde_yaml::{Mapping, Value};
 
-use crate::config::{parse_timezone, Config, Language};
+use crate::config::{parse_timezone, Config, Language, SourceKind};
 use crate::window::Window;
 pub use post::Post;
 
@@ -38,6 +49,14 @@ pub struct SiteSettings {
     pub excerpt_separator: String,
     /// Top-level paths `_config.yml` excludes from the build.
     pub exclude: Vec<String>,
+    /// What kind of source these settings describe.
+    pub kind: SourceKind,
+    /// Every source of the digest; empty in one source's own settings.
+    pub sources: Vec<source::Source>,
+    /// Where fetched feeds are remembered (`delivery.state_dir`).
+    pub state_dir: PathBuf,
+    /// A Markdown folder's post URL pattern.
+    pub post_url: Option<String>,
 }
 
 /// A site that cannot be read at all (a broken post is a [`Warning`]).
@@ -69,9 +88,14 @@ pub enum SiteError {
 pub type Result<T, E = SiteError> = std::result::Result<T, E>;
 
 impl SiteSettings {
-    /// Resolves the site's settings; reads `_config.yml` when there is one.
+    /// Resolves the settings of the digest and of each of its sources,
+    /// reading each site's own config file.
     pub fn resolve(config: &Config) -> Result<SiteSettings> {
-        let root = config.site.source.clone();
+        source::resolve(config)
+    }
+
+    /// A Jekyll folder's settings: `config.toml` first, then `_config.yml`.
+    pub(crate) fn resolve_jekyll(config: &Config, root: PathBuf) -> Result<SiteSettings> {
         if !root.is_dir() {
             return Err(SiteError::NoSite {
                 root,
@@ -143,6 +167,10 @@ impl SiteSettings {
                 .unwrap_or_else(|| "\n\n".to_owned()),
             exclude,
             root,
+            kind: SourceKind::Jekyll,
+            sources: Vec::new(),
+            state_dir: config.delivery.state_dir.clone(),
+            post_url: site.post_url.clone(),
         })
     }
 }
@@ -183,6 +211,11 @@ pub enum WarningKind {
     DuplicateKey,
     BadDate,
     BadFileDate,
+    NoDate,
+    FeedUnavailable,
+    FeedStale,
+    BadFeed,
+    BadItem,
 }
 
 impl WarningKind {
@@ -199,6 +232,11 @@ impl WarningKind {
             WarningKind::DuplicateKey => "duplicate key",
             WarningKind::BadDate => "bad date",
             WarningKind::BadFileDate => "bad file-name date",
+            WarningKind::NoDate => "no date",
+            WarningKind::FeedUnavailable => "feed unavailable",
+            WarningKind::FeedStale => "feed down, last good copy used",
+            WarningKind::BadFeed => "not a feed",
+            WarningKind::BadItem => "feed item skipped",
         }
     }
 }
@@ -206,7 +244,9 @@ impl WarningKind {
 /// One problem with one file.
 #[derive(Debug, Clone)]
 pub struct Warning {
-    /// Path relative to the site root.
+    /// The source's folder (for a folder source), empty for a feed.
+    pub root: String,
+    /// Path relative to the source's folder, or the feed's URL or file.
     pub path: String,
     pub line: Option<usize>,
     pub kind: WarningKind,
@@ -218,6 +258,17 @@ impl fmt::Display for Warning {
         match self.line {
             Some(l) => write!(f, "{}:{}: {}", self.path, l, self.message),
             None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl Warning {
+    /// The warning with the file's full path, for `check`.
+    pub fn located(&self) -> String {
+        if self.root.is_empty() {
+            self.to_string()
+        } else {
+            format!("{}/{}", self.root.trim_end_matches('/'), self)
         }
     }
 }
@@ -251,9 +302,14 @@ enum Outcome {
     Skipped,
 }
 
-/// Loads the site's posts. Work is spread over all cores; the result does
-/// not depend on their number.
+/// Loads the posts of every source, newest first.
 pub fn load(site: &SiteSettings, options: &LoadOptions) -> Result<Loaded> {
+    source::load_all(site, options)
+}
+
+/// Loads a Jekyll site's posts. Work is spread over all cores; the result
+/// does not depend on their number.
+pub(crate) fn load_jekyll(site: &SiteSettings, options: &LoadOptions) -> Result<Loaded> {
     let files = walk::post_files(site)?;
     let results: Vec<(Outcome, Vec<Warning>)> = files
         .par_iter()
@@ -286,6 +342,7 @@ fn load_file(
     let mut warnings = Vec::new();
     let mut warn = |line: Option<usize>, kind: WarningKind, message: String| {
         warnings.push(Warning {
+            root: String::new(),
             path: file.rel.clone(),
             line,
             kind,

@@ -26,8 +26,10 @@ pub struct Post {
     pub post_url: String,
     pub image: Option<String>,
     pub summary: String,
-    /// Path relative to the site root, with `/` separators.
+    /// Path relative to the site root, with `/` separators, or the feed's URL.
     pub source: String,
+    /// The name of the source the post came from.
+    pub origin: String,
     #[serde(skip)]
     pub tags: Vec<String>,
 }
@@ -204,7 +206,7 @@ pub fn absolute_http(link: &str, site: &SiteSettings) -> Option<String> {
 }
 
 /// The first valid http(s) URL among the keys, in order.
-fn first_http(
+pub(crate) fn first_http(
     data: &Mapping,
     keys: &[&str],
     site: &SiteSettings,
@@ -334,6 +336,7 @@ pub fn build(input: &Input<'_>, date_value: DateTime<FixedOffset>, site: &SiteSe
         image,
         summary: String::new(),
         source: input.source.clone(),
+        origin: String::new(),
         tags,
     }
 }
