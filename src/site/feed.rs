@@ -129,11 +129,31 @@ pub fn map_entry(
 /// Title or summary text: HTML reduced to text, entities decoded.
 fn text_of(t: &model::Text) -> String {
     let subtype = t.content_type.subty().as_str().to_ascii_lowercase();
-    if subtype == "html" || subtype == "xhtml" || subtype == "xhtml+xml" {
+    // RSS does not say whether a title is text or HTML; real feeds send
+    // both (`<![CDATA[a <b>bold</b> word]]>`, `Tom &amp; Jerry &lt;3`).
+    if subtype == "html" || subtype == "xhtml" || subtype == "xhtml+xml" || has_tags(&t.content)
+    {
         text::collapse_whitespace(&text::html_to_text(&t.content))
     } else {
         text::clean_title(&t.content)
     }
+}
+
+/// True when `s` holds a common inline or block HTML tag.
+fn has_tags(s: &str) -> bool {
+    const TAGS: [&str; 16] = [
+        "b", "i", "em", "strong", "a", "span", "br", "code", "sup", "sub", "small", "p", "div",
+        "img", "u", "abbr",
+    ];
+    s.match_indices('<').any(|(i, _)| {
+        let rest = s[i + 1..].trim_start_matches('/');
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let after = rest[name_len..].chars().next();
+        TAGS.contains(&rest[..name_len].to_ascii_lowercase().as_str())
+            && matches!(after, Some('>' | ' ' | '/'))
+    })
 }
 
 fn summary_of(entry: &model::Entry) -> String {
@@ -296,6 +316,13 @@ pub fn load(
         .as_ref()
         .map(text_of)
         .filter(|t| !t.is_empty());
+    if declares_entities(&fetched.bytes) {
+        loaded.warnings.push(warn(
+            WarningKind::BadFeed,
+            "the feed declares its own entities (`<!ENTITY`); they are left unexpanded".into(),
+        ));
+    }
+    let json_images = json_feed_images(&fetched.bytes);
     let now = Utc::now();
     let mut seen = None::<BTreeMap<String, DateTime<FixedOffset>>>;
     let mut seen_changed = false;
@@ -312,6 +339,9 @@ pub fn load(
                 continue;
             }
         };
+        if item.post.image.is_none() {
+            item.post.image = json_images.get(&item.id).cloned();
+        }
         if !item.dated {
             let seen = seen.get_or_insert_with(|| state.first_seen());
             let first = *seen.entry(item.id.clone()).or_insert_with(|| {
@@ -340,4 +370,42 @@ pub fn load(
         .posts
         .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.url.cmp(&b.url)));
     (loaded, title)
+}
+
+/// An XML document type that defines entities: the classic expansion bomb.
+/// The parser never expands them; the feed's owner should know.
+fn declares_entities(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    head.windows(8).any(|w| w == b"<!ENTITY")
+}
+
+/// JSON Feed's `image` per item id (`feed-rs` does not map it).
+fn json_feed_images(bytes: &[u8]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let trimmed = bytes.trim_ascii_start();
+    if !trimmed.starts_with(b"{") {
+        return out;
+    }
+    let Ok(serde_json::Value::Object(feed)) = serde_json::from_slice::<serde_json::Value>(trimmed)
+    else {
+        return out;
+    };
+    let Some(serde_json::Value::Array(items)) = feed.get("items") else {
+        return out;
+    };
+    for item in items {
+        let id = match item.get("id") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => continue,
+        };
+        let image = ["image", "banner_image"]
+            .iter()
+            .find_map(|k| item.get(*k).and_then(|v| v.as_str()))
+            .filter(|u| is_http_url(u));
+        if let Some(u) = image {
+            out.insert(id, u.to_owned());
+        }
+    }
+    out
 }

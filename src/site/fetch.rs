@@ -27,7 +27,10 @@ impl FeedLocation {
     /// The URL, or the file's path, as users wrote it.
     pub fn display(&self) -> String {
         match self {
-            FeedLocation::File(p) => p.display().to_string(),
+            FeedLocation::File(p) => {
+                let p = p.strip_prefix(".").unwrap_or(p);
+                p.display().to_string()
+            }
             FeedLocation::Url(u) => u.clone(),
         }
     }

@@ -126,11 +126,23 @@ fn resolve_one(config: &Config, spec: &SourceConfig) -> Result<Source> {
     if let Some(p) = &spec.post_url {
         settings.post_url = Some(p.clone());
     }
+    // The source's own title names it, not `[site] title` (the digest's).
+    let own_title = match &rules {
+        Rules::Hugo(h) => h.title.clone(),
+        Rules::Zola(z) => z.title.clone(),
+        Rules::Jekyll => super::read_jekyll_config(&path)
+            .ok()
+            .and_then(|m| m.get("title").and_then(super::post::scalar)),
+        Rules::Markdown | Rules::Feed(_) => None,
+    };
     let name = match &spec.name {
         Some(n) => n.clone(),
         None if kind == SourceKind::Feed => String::new(),
-        None if settings.title != "Digest" => settings.title.clone(),
-        None => folder_name(&path),
+        None => own_title
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .or_else(|| config.site.title.clone())
+            .unwrap_or_else(|| folder_name(&path)),
     };
     Ok(Source {
         name,
@@ -166,7 +178,41 @@ pub fn detect(path: &Path) -> SourceKind {
     if zola::is_zola(path) {
         return SourceKind::Zola;
     }
-    SourceKind::Markdown
+    let (posts_folder, markdown) = scan(path, 4);
+    if markdown && !posts_folder {
+        SourceKind::Markdown
+    } else {
+        // Jekyll also when `_posts` sits deeper (`<category>/_posts`), and
+        // for an empty folder, as before there were other kinds.
+        SourceKind::Jekyll
+    }
+}
+
+/// Whether a `_posts` folder and Markdown files are within `depth` levels.
+fn scan(dir: &Path, depth: usize) -> (bool, bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (false, false);
+    };
+    let mut markdown = false;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && name == "_posts" {
+            return (true, markdown);
+        }
+        if is_dir && depth > 1 && !name.starts_with('.') && name != "node_modules" {
+            let (p, m) = scan(&entry.path(), depth - 1);
+            if p {
+                return (true, markdown);
+            }
+            markdown |= m;
+        } else if !is_dir {
+            let lower = name.to_ascii_lowercase();
+            markdown |= lower.ends_with(".md") || lower.ends_with(".markdown");
+        }
+    }
+    (false, markdown)
 }
 
 /// Settings from `config.toml` alone, for a source without a config file

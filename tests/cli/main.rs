@@ -15,4 +15,5 @@ mod schedule;
 mod send;
 mod serve;
 mod site;
+mod sources;
 mod subscribers;

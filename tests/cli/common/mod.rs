@@ -2,6 +2,7 @@
 //! `Postbode::new().site("nested_posts").args(["posts", "--json"]).succeeds()`.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
