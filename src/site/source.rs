@@ -84,7 +84,7 @@ fn resolve_one(config: &Config, spec: &SourceConfig) -> Result<Source> {
     };
     if !path.exists() {
         bail!(
-            "source `{}` does not exist (set `site.source` or `[[source]]` `path` in `{}`)",
+            "site folder `{}` does not exist (set `site.source` or `[[source]]` `path` in `{}`)",
             path.display(),
             config.path.display()
         );

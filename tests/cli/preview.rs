@@ -204,6 +204,7 @@ fn json_is_the_edition_with_post_keys() {
         "image",
         "summary",
         "source",
+        "origin",
     ]
     .into();
     let posts = Postbode::new()

@@ -362,6 +362,7 @@ fn json_has_the_contract_keys() {
         "image",
         "summary",
         "source",
+        "origin",
     ];
     expected.sort();
     let mut keys = keys;
