@@ -25,8 +25,12 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
         println!("{}", w.located());
     }
     problems += loaded.warnings.len();
-    if site.url.is_empty() {
-        println!("{}: `site.url` is not set (nor `url` in `_config.yml`): links to posts will be relative", config.path.display());
+    // A feed's items carry their own links; a folder's need the site URL.
+    let folder_without_url = site.sources.iter().any(|s| {
+        s.kind != crate::config::SourceKind::Feed && s.settings.url.is_empty()
+    }) || (site.sources.is_empty() && site.url.is_empty());
+    if folder_without_url {
+        println!("{}: `site.url` is not set (nor in the site's own config): links to posts will be relative", config.path.display());
         problems += 1;
     }
 

@@ -409,3 +409,34 @@ fn json_feed_images(bytes: &[u8]) -> std::collections::HashMap<String, String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_in_titles_is_recognised_by_its_tags() {
+        assert!(has_tags("a <b>bold</b> word"));
+        assert!(has_tags("line<br/>break"));
+        assert!(has_tags("<a href=\"x\">link</a>"));
+        assert!(!has_tags("Tom & Jerry <3"));
+        assert!(!has_tags("a <show> of hands"));
+        assert!(!has_tags("x < y and b > a"));
+    }
+
+    #[test]
+    fn entity_declarations_are_noticed() {
+        assert!(declares_entities(b"<?xml?><!DOCTYPE r [<!ENTITY a \"x\">]><r/>"));
+        assert!(!declares_entities(b"<rss version=\"2.0\"></rss>"));
+    }
+
+    #[test]
+    fn relative_links_need_a_base() {
+        assert_eq!(
+            absolute("../b.html", Some("https://x.example/a/c/")),
+            Some("https://x.example/a/b.html".into())
+        );
+        assert_eq!(absolute("/b", None), None);
+        assert_eq!(absolute("javascript:alert(1)", Some("https://x.example/")), None);
+    }
+}

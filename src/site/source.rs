@@ -217,7 +217,7 @@ fn scan(dir: &Path, depth: usize) -> (bool, bool) {
 
 /// Settings from `config.toml` alone, for a source without a config file
 /// of its own (a Markdown folder, a feed).
-pub(crate) fn generic_settings(
+pub fn generic_settings(
     config: &Config,
     root: PathBuf,
     kind: SourceKind,

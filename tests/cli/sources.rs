@@ -490,3 +490,9 @@ fn source_tables_are_validated() {
         assert!(run.stderr.contains(expected), "{config}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_good_feed_passes_check() {
+    let run = feed_file("atom.xml").args(["check"]).succeeds();
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
