@@ -27,14 +27,53 @@ pub enum FeedError {
 }
 
 /// Parses a feed; `base` resolves relative links when the feed has no
-/// `xml:base` of its own.
+/// `xml:base` of its own. A feed that is not well-formed XML gets the
+/// repairs feed readers make (see `feed_repair`); the second result says
+/// whether items were lost to a truncation.
 pub fn parse(bytes: &[u8], base: Option<&str>) -> Result<model::Feed, FeedError> {
-    let parser = feed_rs::parser::Builder::new().base_uri(base).build();
-    match parser.parse(bytes) {
-        Ok(feed) => Ok(feed),
-        Err(_) if looks_like_html(bytes) => Err(FeedError::Html),
-        Err(e) => Err(FeedError::Parse(e.to_string().to_lowercase())),
+    parse_lenient(bytes, base).map(|(feed, _)| feed)
+}
+
+fn parse_strict(bytes: &[u8], base: Option<&str>) -> Result<model::Feed, String> {
+    feed_rs::parser::Builder::new()
+        .base_uri(base)
+        .timestamp_parser(parse_timestamp)
+        .build()
+        .parse(bytes)
+        .map_err(|e| e.to_string().to_lowercase())
+}
+
+/// Parses, repairing when needed; `true` when the feed was cut off.
+pub fn parse_lenient(bytes: &[u8], base: Option<&str>) -> Result<(model::Feed, bool), FeedError> {
+    let first_error = match parse_strict(bytes, base) {
+        Ok(feed) => return Ok((feed, false)),
+        Err(_) if looks_like_html(bytes) => return Err(FeedError::Html),
+        Err(e) => e,
+    };
+    let fixed = super::feed_repair::fix_entities(bytes);
+    let repaired = fixed.as_deref().unwrap_or(bytes);
+    if fixed.is_some() {
+        if let Ok(feed) = parse_strict(repaired, base) {
+            return Ok((feed, false));
+        }
     }
+    if let Some(closed) = super::feed_repair::close_truncated(repaired) {
+        if let Ok(feed) = parse_strict(&closed, base) {
+            return Ok((feed, true));
+        }
+    }
+    Err(FeedError::Parse(first_error))
+}
+
+/// Feed dates: RFC 2822 and RFC 3339 first, then the forms real sites use
+/// (zone names such as `CEST`, `2026-11-18 10:00`); no offset means UTC.
+fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    DateTime::parse_from_rfc3339(s)
+        .or_else(|_| DateTime::parse_from_rfc2822(s))
+        .ok()
+        .or_else(|| super::date::parse_date(s, chrono_tz::Tz::UTC).ok())
+        .map(|d| d.with_timezone(&Utc))
 }
 
 fn looks_like_html(bytes: &[u8]) -> bool {
@@ -276,8 +315,14 @@ pub fn load(
         ));
     }
     let base = matches!(location, FeedLocation::Url(_)).then_some(source.as_str());
-    let feed = match parse(&fetched.bytes, base) {
-        Ok(feed) => {
+    let feed = match parse_lenient(&fetched.bytes, base) {
+        Ok((feed, truncated)) => {
+            if truncated {
+                loaded.warnings.push(warn(
+                    WarningKind::BadFeed,
+                    "the feed is cut off: read up to its last complete item".into(),
+                ));
+            }
             if let (Some(v), FeedLocation::Url(_)) = (&fetched.fresh, location) {
                 if let Err(e) = state.store(v, &fetched.bytes) {
                     loaded.warnings.push(warn(

@@ -9,6 +9,7 @@
 mod content;
 pub mod date;
 pub mod feed;
+mod feed_repair;
 mod feed_state;
 pub mod fetch;
 pub mod frontmatter;

@@ -275,12 +275,21 @@ fn a_feed_in_latin_1_is_decoded_by_its_prolog() {
 fn bad_feed_files_are_clear_errors() {
     for (name, expected) in [
         ("page.html", "page.html: not a feed: the server sent an HTML page"),
-        ("truncated.xml", "truncated.xml: not a feed: "),
+        ("truncated_early.xml", "truncated_early.xml: not a feed: "),
+        (
+            "truncated.xml",
+            "truncated.xml: the feed is cut off: read up to its last complete item",
+        ),
         ("bomb.xml", "bomb.xml: the feed declares its own entities"),
     ] {
         let run = feed_file(name).args(["check"]).fails(1);
         assert!(run.stdout.contains(expected), "{name}: {}", run.stdout);
     }
+    let posts = posts_by_title(&feed_file("truncated.xml").args(ALL));
+    assert_eq!(
+        posts.keys().collect::<Vec<_>>(),
+        ["CDATA title with bold & more"]
+    );
     // The bomb's other item is still read, and nothing was expanded.
     let posts = posts_by_title(&feed_file("bomb.xml").args(ALL));
     assert!(posts.contains_key("Safe item"));
@@ -495,4 +504,17 @@ fn source_tables_are_validated() {
 fn a_good_feed_passes_check() {
     let run = feed_file("atom.xml").args(["check"]).succeeds();
     assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_feed_that_is_not_well_formed_is_read_like_feed_readers_do() {
+    let posts = posts_by_title(&feed_file("not_well_formed.xml").args(ALL));
+    assert_eq!(
+        posts.keys().collect::<Vec<_>>(),
+        ["Café time", "Odd date", "Odd date 2", "Tom & Jerry"],
+        "`&nbsp;`, `&eacute;` and bare `&` repaired"
+    );
+    assert_eq!(posts["Tom & Jerry"]["url"], "https://e.example.org/2?a=1&b=2");
+    assert_eq!(posts["Odd date"]["date"], "2026-11-18T11:00:00+01:00");
+    assert_eq!(posts["Odd date 2"]["date"], "2026-11-18T09:00:00+01:00", "CEST");
 }
