@@ -56,7 +56,7 @@ fn feeds(manifest: &Path, binary: &Path, dir: &Path) {
     let config = Config::load(&config_path).expect("config");
     let site = SiteSettings::resolve(&config).expect("settings");
     let now = chrono::Utc::now();
-    let mut parse_and_map = || {
+    let parse_and_map = || {
         let f = feed::parse(&bytes, None).expect("parses");
         let mapped = f
             .entries
@@ -85,7 +85,11 @@ fn feeds(manifest: &Path, binary: &Path, dir: &Path) {
             .arg(RUNS.to_string())
             .output()
             .expect("run feedparser");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         Duration::from_secs_f64(text.trim().parse().expect("seconds"))
     });
@@ -105,15 +109,30 @@ fn feeds(manifest: &Path, binary: &Path, dir: &Path) {
     let whole = time(&mut cli);
 
     println!("{:<52} {:>9}", "feed: 2,000-item RSS", "median s");
-    println!("{:<52} {:>9.4}", "postbode parse + map (in process)", ours.as_secs_f64());
+    println!(
+        "{:<52} {:>9.4}",
+        "postbode parse + map (in process)",
+        ours.as_secs_f64()
+    );
     match peer {
         Some(p) => {
-            println!("{:<52} {:>9.4}", "python3 feedparser.parse (in process)", p.as_secs_f64());
-            println!("ratio feedparser/postbode: {:.1}x", p.as_secs_f64() / ours.as_secs_f64());
+            println!(
+                "{:<52} {:>9.4}",
+                "python3 feedparser.parse (in process)",
+                p.as_secs_f64()
+            );
+            println!(
+                "ratio feedparser/postbode: {:.1}x",
+                p.as_secs_f64() / ours.as_secs_f64()
+            );
         }
         None => println!("python3 feedparser: skipped (pip install feedparser)"),
     }
-    println!("{:<52} {:>9.4}", "postbode posts --json (whole run)", whole.as_secs_f64());
+    println!(
+        "{:<52} {:>9.4}",
+        "postbode posts --json (whole run)",
+        whole.as_secs_f64()
+    );
 }
 
 fn hugo(binary: &Path, dir: &Path) {
@@ -122,10 +141,7 @@ fn hugo(binary: &Path, dir: &Path) {
     let config_path = dir.join("hugo.toml");
     std::fs::write(
         &config_path,
-        format!(
-            "[site]\nsource = {:?}\n",
-            site.display().to_string()
-        ),
+        format!("[site]\nsource = {:?}\n", site.display().to_string()),
     )
     .expect("config");
     let mut ours = Command::new(binary);
@@ -149,9 +165,20 @@ fn hugo(binary: &Path, dir: &Path) {
     let floor = time(&mut cat);
     println!();
     println!("{:<52} {:>9}", "Hugo site: 20,000 posts", "median s");
-    println!("{:<52} {:>9.3}", "postbode posts (one week, --json)", ours.as_secs_f64());
-    println!("{:<52} {:>9.3}", "find content | xargs cat (I/O floor)", floor.as_secs_f64());
-    println!("ratio cat/postbode: {:.2}x", floor.as_secs_f64() / ours.as_secs_f64());
+    println!(
+        "{:<52} {:>9.3}",
+        "postbode posts (one week, --json)",
+        ours.as_secs_f64()
+    );
+    println!(
+        "{:<52} {:>9.3}",
+        "find content | xargs cat (I/O floor)",
+        floor.as_secs_f64()
+    );
+    println!(
+        "ratio cat/postbode: {:.2}x",
+        floor.as_secs_f64() / ours.as_secs_f64()
+    );
 }
 
 fn median(mut f: impl FnMut() -> Duration) -> Duration {

@@ -26,9 +26,11 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
     }
     problems += loaded.warnings.len();
     // A feed's items carry their own links; a folder's need the site URL.
-    let folder_without_url = site.sources.iter().any(|s| {
-        s.kind != crate::config::SourceKind::Feed && s.settings.url.is_empty()
-    }) || (site.sources.is_empty() && site.url.is_empty());
+    let folder_without_url = site
+        .sources
+        .iter()
+        .any(|s| s.kind != crate::config::SourceKind::Feed && s.settings.url.is_empty())
+        || (site.sources.is_empty() && site.url.is_empty());
     if folder_without_url {
         println!("{}: `site.url` is not set (nor in the site's own config): links to posts will be relative", config.path.display());
         problems += 1;

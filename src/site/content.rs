@@ -82,7 +82,7 @@ pub fn load(site: &SiteSettings, kind: &dyn Kind, options: &LoadOptions) -> Resu
         .with_context(|| format!("cannot read the content folder `{}`", dir.display()))?;
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let now = Utc::now();
-    let results: Vec<(Option<Result<Post, Skip>>, Vec<Warning>)> = files
+    let results: Vec<PageOutcome> = files
         .par_iter()
         .map(|f| load_page(site, kind, options, f, now))
         .collect();
@@ -176,13 +176,16 @@ fn walk(
     Ok(())
 }
 
+/// A page's post (`None`: outside the window; `Err`: not a post) and warnings.
+type PageOutcome = (Option<Result<Post, Skip>>, Vec<Warning>);
+
 fn load_page(
     site: &SiteSettings,
     kind: &dyn Kind,
     options: &LoadOptions,
     file: &PageFile,
     now: DateTime<Utc>,
-) -> (Option<Result<Post, Skip>>, Vec<Warning>) {
+) -> PageOutcome {
     let mut warnings = Vec::new();
     let mut warn = |line: Option<usize>, kind: WarningKind, message: String| {
         warnings.push(Warning {
@@ -340,7 +343,11 @@ pub fn date_field(
         Some(s) => match super::date::parse_date(&s, site.timezone) {
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push((None, WarningKind::BadDate, format!("cannot parse `{key}`: {e}")));
+                problems.push((
+                    None,
+                    WarningKind::BadDate,
+                    format!("cannot parse `{key}`: {e}"),
+                ));
                 None
             }
         },

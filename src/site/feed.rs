@@ -108,7 +108,10 @@ pub fn map_entry(
         if first.is_empty() {
             "no link".to_owned()
         } else {
-            format!("no http(s) link (`{}`)", first.chars().take(80).collect::<String>())
+            format!(
+                "no http(s) link (`{}`)",
+                first.chars().take(80).collect::<String>()
+            )
         }
     })?;
     let dated = entry.published.or(entry.updated);
@@ -170,8 +173,7 @@ fn text_of(t: &model::Text) -> String {
     let subtype = t.content_type.subty().as_str().to_ascii_lowercase();
     // RSS does not say whether a title is text or HTML; real feeds send
     // both (`<![CDATA[a <b>bold</b> word]]>`, `Tom &amp; Jerry &lt;3`).
-    if subtype == "html" || subtype == "xhtml" || subtype == "xhtml+xml" || has_tags(&t.content)
-    {
+    if subtype == "html" || subtype == "xhtml" || subtype == "xhtml+xml" || has_tags(&t.content) {
         text::collapse_whitespace(&text::html_to_text(&t.content))
     } else {
         text::clean_title(&t.content)
@@ -218,10 +220,11 @@ fn link_of(entry: &model::Entry, feed: &model::Feed, source: &str) -> Option<Str
         .map(|l| l.href.as_str())
         .filter(|h| is_http_url(h))
         .or_else(|| is_http_url(source).then_some(source));
-    let alternate = entry
-        .links
-        .iter()
-        .filter(|l| l.rel.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("alternate")));
+    let alternate = entry.links.iter().filter(|l| {
+        l.rel
+            .as_deref()
+            .is_none_or(|r| r.eq_ignore_ascii_case("alternate"))
+    });
     let others = entry.links.iter().filter(|l| {
         !matches!(
             l.rel.as_deref().map(str::to_ascii_lowercase).as_deref(),
@@ -350,17 +353,15 @@ pub fn load(
                     feed
                 }
                 None => {
-                    loaded.warnings.push(warn(WarningKind::BadFeed, e.to_string()));
+                    loaded
+                        .warnings
+                        .push(warn(WarningKind::BadFeed, e.to_string()));
                     return (loaded, None);
                 }
             }
         }
     };
-    let title = feed
-        .title
-        .as_ref()
-        .map(text_of)
-        .filter(|t| !t.is_empty());
+    let title = feed.title.as_ref().map(text_of).filter(|t| !t.is_empty());
     if declares_entities(&fetched.bytes) {
         loaded.warnings.push(warn(
             WarningKind::BadFeed,
@@ -373,8 +374,7 @@ pub fn load(
     let mut seen_changed = false;
     loaded.files = feed.entries.len();
     for (i, entry) in feed.entries.iter().enumerate() {
-        let mut item = match map_entry(entry, &feed, &source, site, options.summary_length, now)
-        {
+        let mut item = match map_entry(entry, &feed, &source, site, options.summary_length, now) {
             Ok(item) => item,
             Err(why) => {
                 loaded.warnings.push(warn(
@@ -471,7 +471,9 @@ mod tests {
 
     #[test]
     fn entity_declarations_are_noticed() {
-        assert!(declares_entities(b"<?xml?><!DOCTYPE r [<!ENTITY a \"x\">]><r/>"));
+        assert!(declares_entities(
+            b"<?xml?><!DOCTYPE r [<!ENTITY a \"x\">]><r/>"
+        ));
         assert!(!declares_entities(b"<rss version=\"2.0\"></rss>"));
     }
 
@@ -482,6 +484,9 @@ mod tests {
             Some("https://x.example/a/b.html".into())
         );
         assert_eq!(absolute("/b", None), None);
-        assert_eq!(absolute("javascript:alert(1)", Some("https://x.example/")), None);
+        assert_eq!(
+            absolute("javascript:alert(1)", Some("https://x.example/")),
+            None
+        );
     }
 }

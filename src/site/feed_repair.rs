@@ -83,7 +83,10 @@ fn reference(rest: &[u8]) -> Option<(usize, Option<String>)> {
         // Not an HTML entity either: possibly one the document declares.
         return Some((end + 1, None));
     }
-    let refs: String = decoded.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let refs: String = decoded
+        .chars()
+        .map(|c| format!("&#{};", c as u32))
+        .collect();
     Some((end + 1, Some(refs)))
 }
 
@@ -132,8 +135,14 @@ mod tests {
         assert_eq!(fixed("Tom & Jerry"), "Tom &amp; Jerry");
         assert_eq!(fixed("?a=1&b=2"), "?a=1&amp;b=2");
         assert_eq!(fixed("caf&eacute;&nbsp;x"), "caf&#233;&#160;x");
-        assert_eq!(fixed("&amp; &#8217; &#x2019; &lt;"), "&amp; &#8217; &#x2019; &lt;");
-        assert_eq!(fixed("<![CDATA[a & b &nbsp;]]> & c"), "<![CDATA[a & b &nbsp;]]> &amp; c");
+        assert_eq!(
+            fixed("&amp; &#8217; &#x2019; &lt;"),
+            "&amp; &#8217; &#x2019; &lt;"
+        );
+        assert_eq!(
+            fixed("<![CDATA[a & b &nbsp;]]> & c"),
+            "<![CDATA[a & b &nbsp;]]> &amp; c"
+        );
         assert_eq!(fixed("<!-- & --> &custom;"), "<!-- & --> &custom;");
         assert!(fix_entities(b"<rss>&amp;</rss>").is_none());
     }
@@ -146,7 +155,9 @@ mod tests {
             b"<rss><channel><title>t</title><item><title>a</title></item>\n</channel></rss>"
         );
         let atom = b"<feed><entry><id>1</id></entry><entry><id>2";
-        assert!(close_truncated(atom).unwrap().ends_with(b"</entry>\n</feed>"));
+        assert!(close_truncated(atom)
+            .unwrap()
+            .ends_with(b"</entry>\n</feed>"));
         assert!(close_truncated(b"<rss><channel><item>").is_none());
     }
 }

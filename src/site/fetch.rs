@@ -91,7 +91,9 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, FetchError> {
         path: path.display().to_string(),
         message,
     };
-    let len = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| err(e.to_string()))?
+        .len();
     if len > MAX_FEED_BYTES {
         return Err(err(format!(
             "{len} bytes is more than a feed may have ({MAX_FEED_BYTES})"

@@ -123,8 +123,7 @@ impl Settings {
 
     /// The source's settings: `config.toml` first, then the Hugo config.
     pub fn site_settings(&self, config: &Config, root: PathBuf) -> Result<SiteSettings> {
-        let mut s =
-            super::source::generic_settings(config, root.clone(), SourceKind::Hugo)?;
+        let mut s = super::source::generic_settings(config, root.clone(), SourceKind::Hugo)?;
         if config.site.title.is_none() {
             if let Some(t) = &self.title {
                 s.title = t.clone();
@@ -132,9 +131,8 @@ impl Settings {
         }
         if config.site.timezone.is_none() {
             if let Some(tz) = &self.timezone {
-                s.timezone = parse_timezone(tz).map_err(|e| {
-                    anyhow!("`timeZone` in `{}`: {e}", self.config_file.display())
-                })?;
+                s.timezone = parse_timezone(tz)
+                    .map_err(|e| anyhow!("`timeZone` in `{}`: {e}", self.config_file.display()))?;
             }
         }
         if config.site.language.is_none() {
@@ -277,7 +275,13 @@ impl Kind for Settings {
         );
         let image = content::first_image(
             data,
-            &["images", "image", "cover", "feature_image", "featured_image"],
+            &[
+                "images",
+                "image",
+                "cover",
+                "feature_image",
+                "featured_image",
+            ],
             &post_url,
             site,
         );
@@ -378,7 +382,13 @@ mod tests {
         };
         let date = DateTime::parse_from_rfc3339("2026-11-18T10:00:00+01:00").unwrap();
         assert_eq!(
-            expand("/:section/:year/:month/:slug/", &file, None, "Hello World", date),
+            expand(
+                "/:section/:year/:month/:slug/",
+                &file,
+                None,
+                "Hello World",
+                date
+            ),
             "/posts/2026/11/hello-world/"
         );
         assert_eq!(

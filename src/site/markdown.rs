@@ -89,7 +89,12 @@ impl Kind for Markdown {
         };
         let post_url = match &site.post_url {
             Some(pattern) if pattern.starts_with('/') => {
-                format!("{}{}{}", site.url, site.baseurl, expand(pattern, &slug, &path_stem, date))
+                format!(
+                    "{}{}{}",
+                    site.url,
+                    site.baseurl,
+                    expand(pattern, &slug, &path_stem, date)
+                )
             }
             Some(pattern) => expand(pattern, &slug, &path_stem, date),
             None => format!(
@@ -101,7 +106,13 @@ impl Kind for Markdown {
         };
         let image = content::first_image(
             data,
-            &["image", "cover", "heroImage", "feature_image", "featured_image"],
+            &[
+                "image",
+                "cover",
+                "heroImage",
+                "feature_image",
+                "featured_image",
+            ],
             &post_url,
             site,
         );
@@ -123,7 +134,12 @@ impl Kind for Markdown {
 }
 
 /// Fills a `post_url` pattern: `{slug}`, `{path}`, `{year}`, `{month}`, `{day}`.
-fn expand(pattern: &str, slug: &str, path: &str, date: chrono::DateTime<chrono::FixedOffset>) -> String {
+fn expand(
+    pattern: &str,
+    slug: &str,
+    path: &str,
+    date: chrono::DateTime<chrono::FixedOffset>,
+) -> String {
     pattern
         .replace("{slug}", &permalink::escape_path(slug))
         .replace("{path}", &permalink::escape_path(path))

@@ -16,7 +16,7 @@ pub enum Format {
 }
 
 /// A file's front matter, read, and the body after it.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Matter<'a> {
     pub format: Format,
     pub data: Mapping,
@@ -101,9 +101,11 @@ fn parse_toml(toml_text: &str) -> Result<Mapping, MatterError> {
         Ok(table) => Ok(from_toml_table(table)),
         Err(e) => {
             // The TOML starts on line 2 of the file.
-            let line = e
-                .span()
-                .map(|s| 2 + toml_text[..s.start.min(toml_text.len())].matches('\n').count());
+            let line = e.span().map(|s| {
+                2 + toml_text[..s.start.min(toml_text.len())]
+                    .matches('\n')
+                    .count()
+            });
             Err(MatterError::Invalid {
                 format: Format::Toml,
                 line,
@@ -280,7 +282,10 @@ mod tests {
     #[test]
     fn yaml_front_matter() {
         let m = read("---\ntitle: Y\n---\nBody").unwrap();
-        assert_eq!((m.format, get(&m.data, "title"), m.body), (Format::Yaml, Some("Y"), "Body"));
+        assert_eq!(
+            (m.format, get(&m.data, "title"), m.body),
+            (Format::Yaml, Some("Y"), "Body")
+        );
         assert_eq!(read("Just text"), Err(MatterError::Missing));
     }
 }

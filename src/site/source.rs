@@ -80,7 +80,10 @@ fn resolve_one(config: &Config, spec: &SourceConfig) -> Result<Source> {
         });
     }
     let Some(path) = spec.path.clone() else {
-        bail!("a source needs `path` or `url` (in `{}`)", config.path.display());
+        bail!(
+            "a source needs `path` or `url` (in `{}`)",
+            config.path.display()
+        );
     };
     if !path.exists() {
         bail!(
@@ -217,11 +220,7 @@ fn scan(dir: &Path, depth: usize) -> (bool, bool) {
 
 /// Settings from `config.toml` alone, for a source without a config file
 /// of its own (a Markdown folder, a feed).
-pub fn generic_settings(
-    config: &Config,
-    root: PathBuf,
-    kind: SourceKind,
-) -> Result<SiteSettings> {
+pub fn generic_settings(config: &Config, root: PathBuf, kind: SourceKind) -> Result<SiteSettings> {
     let site = &config.site;
     let timezone = match &site.timezone {
         Some(name) => parse_timezone(name).map_err(|e| anyhow::anyhow!("`site.timezone`: {e}"))?,
@@ -281,8 +280,7 @@ pub fn load_all(site: &SiteSettings, options: &LoadOptions) -> Result<Loaded> {
             p.origin = name.clone();
             if let Some(c) = &source.category {
                 let c = c.trim();
-                if !c.is_empty() && !p.categories.iter().any(|have| have.eq_ignore_ascii_case(c))
-                {
+                if !c.is_empty() && !p.categories.iter().any(|have| have.eq_ignore_ascii_case(c)) {
                     // First, so the post is listed in that section.
                     p.categories.insert(0, c.to_owned());
                 }
@@ -308,11 +306,9 @@ fn load_one(source: &Source, options: &LoadOptions) -> Result<(Loaded, String)> 
         Rules::Jekyll => load_jekyll(&source.settings, options)?,
         Rules::Hugo(h) => super::content::load(&source.settings, h, options)?,
         Rules::Zola(z) => super::content::load(&source.settings, z, options)?,
-        Rules::Markdown => super::content::load(
-            &source.settings,
-            &super::markdown::Markdown,
-            options,
-        )?,
+        Rules::Markdown => {
+            super::content::load(&source.settings, &super::markdown::Markdown, options)?
+        }
         Rules::Feed(location) => {
             let (loaded, title) = super::feed::load(location, &source.settings, options);
             let name = if !source.name.is_empty() {

@@ -113,10 +113,8 @@ impl Kind for Settings {
             Some(Value::Mapping(m)) => m.clone(),
             _ => Mapping::new(),
         };
-        let categories = content::merged_list(&[
-            taxonomies.get("categories"),
-            taxonomies.get("category"),
-        ]);
+        let categories =
+            content::merged_list(&[taxonomies.get("categories"), taxonomies.get("category")]);
         let tags = content::merged_list(&[taxonomies.get("tags")]);
         let path = match data.get("path").and_then(scalar) {
             Some(p) if !p.trim().is_empty() => {

@@ -74,25 +74,36 @@ fn hugo_site_with_toml_yaml_json_front_matter_and_bundles() {
     assert_eq!(toml["source"], "content/posts/toml-post.md");
 
     let yaml = &posts["YAML post"];
-    assert_eq!(yaml["date"], "2026-11-18T14:00:00+01:00", "timeZone from hugo.toml");
+    assert_eq!(
+        yaml["date"], "2026-11-18T14:00:00+01:00",
+        "timeZone from hugo.toml"
+    );
     assert_eq!(yaml["summary"], "Before the more marker. Still before it.");
-    assert_eq!(yaml["image"], "https://hugo.example.org/blog/images/yaml.png");
+    assert_eq!(
+        yaml["image"],
+        "https://hugo.example.org/blog/images/yaml.png"
+    );
 
     let json = &posts["JSON post"];
     assert_eq!(json["url"], "https://source.example.com/story");
-    assert_eq!(json["post_url"], "https://hugo.example.org/blog/2026/11/json-post/");
+    assert_eq!(
+        json["post_url"],
+        "https://hugo.example.org/blog/2026/11/json-post/"
+    );
     assert_eq!(strs(&json["categories"]), ["posts"], "the section");
 
     let bundle = &posts["A page bundle"];
     assert_eq!(bundle["source"], "content/posts/bundle-post/index.md");
     assert_eq!(
-        bundle["image"],
-        "https://hugo.example.org/blog/2026/11/a-page-bundle/cover.jpg",
+        bundle["image"], "https://hugo.example.org/blog/2026/11/a-page-bundle/cover.jpg",
         "`cover.image` is the bundle's own resource"
     );
     let section = &posts["Section as category"];
     assert_eq!(strs(&section["categories"]), ["news"]);
-    assert_eq!(section["url"], "https://hugo.example.org/blog/special/place/");
+    assert_eq!(
+        section["url"],
+        "https://hugo.example.org/blog/special/place/"
+    );
 }
 
 #[test]
@@ -115,7 +126,10 @@ fn zola_site() {
         ["Bundled", "First post", "Second"]
     );
     let first = &posts["First post"];
-    assert_eq!(first["date"], "2026-11-17T00:00:00+01:00", "the file name's date");
+    assert_eq!(
+        first["date"], "2026-11-17T00:00:00+01:00",
+        "the file name's date"
+    );
     assert_eq!(first["url"], "https://zola.example.org/blog/first-post/");
     assert_eq!(strs(&first["categories"]), ["Updates"]);
     assert_eq!(first["summary"], "The summary ends here.");
@@ -124,7 +138,10 @@ fn zola_site() {
     assert_eq!(second["summary"], "Its own description.");
     assert_eq!(second["image"], "https://img.example.org/second.png");
     assert_eq!(second["origin"], "Zola Fixture");
-    assert_eq!(posts["Bundled"]["url"], "https://zola.example.org/blog/bundle/");
+    assert_eq!(
+        posts["Bundled"]["url"],
+        "https://zola.example.org/blog/bundle/"
+    );
 }
 
 #[test]
@@ -138,7 +155,11 @@ fn markdown_folder_with_a_post_url_pattern() {
     let posts = posts_by_title(&pb);
     assert_eq!(
         posts.keys().collect::<Vec<_>>(),
-        ["A note with its title as a heading", "Dated inside", "Hello, world"]
+        [
+            "A note with its title as a heading",
+            "Dated inside",
+            "Hello, world"
+        ]
     );
     let hello = &posts["Hello, world"];
     assert_eq!(hello["date"], "2026-11-18T00:00:00+01:00");
@@ -153,7 +174,8 @@ fn markdown_folder_with_a_post_url_pattern() {
         .args(["check"])
         .fails(1);
     assert!(
-        run.stdout.contains("site/notes/undated.md: skipped: no `date`"),
+        run.stdout
+            .contains("site/notes/undated.md: skipped: no `date`"),
         "{}",
         run.stdout
     );
@@ -165,7 +187,9 @@ fn site_kind_overrides_detection() {
     // `hugo.toml` settings.
     let pb = Postbode::new()
         .site("hugo_site")
-        .raw_config(&site_config("kind = \"markdown\"\nurl = \"https://m.example.org\""))
+        .raw_config(&site_config(
+            "kind = \"markdown\"\nurl = \"https://m.example.org\"",
+        ))
         .args(ALL);
     let posts = posts_by_title(&pb);
     assert_eq!(
@@ -216,7 +240,10 @@ fn rss_file_cdata_entities_images_and_a_javascript_link() {
     assert_eq!(cdata["origin"], "RSS & Friends");
     assert_eq!(cdata["source"], "feeds/rss2.xml");
     let entities = &posts["Entities: Tom & Jerry’s <show>"];
-    assert_eq!(entities["image"], "https://img.example.org/entities.png", "an image enclosure");
+    assert_eq!(
+        entities["image"], "https://img.example.org/entities.png",
+        "an image enclosure"
+    );
     assert_eq!(entities["summary"], "Plain & simple.");
 
     let check = feed_file("rss2.xml").args(["check"]).fails(1);
@@ -243,12 +270,21 @@ fn an_undated_entry_keeps_the_date_it_was_first_seen() {
 fn atom_relative_links_resolve_against_xml_base() {
     let posts = posts_by_title(&feed_file("atom.xml").args(ALL));
     let rel = &posts["Relative link"];
-    assert_eq!(rel["url"], "https://atom.example.org/news/2026/relative.html");
+    assert_eq!(
+        rel["url"],
+        "https://atom.example.org/news/2026/relative.html"
+    );
     assert_eq!(strs(&rel["categories"]), ["World"]);
     assert_eq!(rel["origin"], "Atom & Co");
     let entry = &posts["Entry base"];
-    assert_eq!(entry["url"], "https://other.example.net/up.html", "the entry's own xml:base");
-    assert_eq!(entry["date"], "2026-11-18T07:00:00+01:00", "published, not updated");
+    assert_eq!(
+        entry["url"], "https://other.example.net/up.html",
+        "the entry's own xml:base"
+    );
+    assert_eq!(
+        entry["date"], "2026-11-18T07:00:00+01:00",
+        "published, not updated"
+    );
     assert_eq!(entry["summary"], "Content only, HTML.");
 }
 
@@ -274,7 +310,10 @@ fn a_feed_in_latin_1_is_decoded_by_its_prolog() {
 #[test]
 fn bad_feed_files_are_clear_errors() {
     for (name, expected) in [
-        ("page.html", "page.html: not a feed: the server sent an HTML page"),
+        (
+            "page.html",
+            "page.html: not a feed: the server sent an HTML page",
+        ),
         ("truncated_early.xml", "truncated_early.xml: not a feed: "),
         (
             "truncated.xml",
@@ -320,13 +359,23 @@ fn a_feed_over_http_uses_conditional_requests() {
     assert_eq!(posts["first"]["origin"], "Remote");
     assert_eq!(posts["first"]["source"], server.url("/feed.xml"));
     let again = posts_by_title(&pb);
-    assert_eq!(again.keys().collect::<Vec<_>>(), ["first"], "from the kept copy");
+    assert_eq!(
+        again.keys().collect::<Vec<_>>(),
+        ["first"],
+        "from the kept copy"
+    );
     let requests = server.requests("/feed.xml");
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0].status, 200);
-    assert_eq!(requests[1].headers.get("if-none-match").map(String::as_str), Some("\"v1\""));
     assert_eq!(
-        requests[1].headers.get("if-modified-since").map(String::as_str),
+        requests[1].headers.get("if-none-match").map(String::as_str),
+        Some("\"v1\"")
+    );
+    assert_eq!(
+        requests[1]
+            .headers
+            .get("if-modified-since")
+            .map(String::as_str),
         Some("Wed, 18 Nov 2026 10:00:00 GMT")
     );
     assert_eq!(requests[1].status, 304);
@@ -381,7 +430,8 @@ fn a_feed_that_is_down_falls_back_to_the_last_good_copy() {
     let pb = pb.args(["-v", "posts", "--since", "2000-01-01", "--json"]);
     let run = pb.succeeds();
     assert!(
-        run.stderr.contains("HTTP status 503; using the last good copy"),
+        run.stderr
+            .contains("HTTP status 503; using the last good copy"),
         "{}",
         run.stderr
     );
@@ -398,7 +448,12 @@ fn a_feed_that_is_down_falls_back_to_the_last_good_copy() {
     );
     let run = pb.succeeds();
     assert!(run.stdout.contains("\"kept\""), "{}", run.stdout);
-    assert!(run.stderr.contains("the server sent an HTML page; using the last good copy"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the server sent an HTML page; using the last good copy"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -424,7 +479,10 @@ fn http_failures_name_the_url() {
     for (path, expected) in [
         ("/missing", "HTTP status 404".to_owned()),
         ("/loop-a", "more than 5 redirects".to_owned()),
-        ("/huge", format!("`{}` is larger than 16777216 bytes", server.url("/huge"))),
+        (
+            "/huge",
+            format!("`{}` is larger than 16777216 bytes", server.url("/huge")),
+        ),
         ("/ftp", format!("cannot fetch `{}`", server.url("/ftp"))),
     ] {
         let run = Postbode::new()
@@ -432,17 +490,18 @@ fn http_failures_name_the_url() {
             .args(["check"])
             .fails(1);
         assert!(run.stdout.contains(&expected), "{path}: {}", run.stdout);
-        assert!(run.stdout.contains(&server.url(path)), "{path}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(&server.url(path)),
+            "{path}: {}",
+            run.stdout
+        );
     }
 }
 
 #[test]
 fn several_sources_in_one_digest() {
     let server = HttpServer::start();
-    server.route(
-        "/partner.xml",
-        Route::feed(rss(&[("partner-story", "18")])),
-    );
+    server.route("/partner.xml", Route::feed(rss(&[("partner-story", "18")])));
     let config = format!(
         "[site]\ntimezone = \"Europe/Amsterdam\"\ntitle = \"Together\"\n\n\
          [[source]]\npath = \"hugo\"\nname = \"Blog\"\n\n\
@@ -450,9 +509,7 @@ fn several_sources_in_one_digest() {
          [[source]]\nurl = \"{}\"\nname = \"Partner\"\ncategory = \"Partners\"\n",
         server.url("/partner.xml")
     );
-    let pb = Postbode::new()
-        .raw_config(&config)
-        .args(ALL);
+    let pb = Postbode::new().raw_config(&config).args(ALL);
     common::copy_dir(&fixtures().join("hugo_site"), &pb.path().join("hugo"));
     common::copy_dir(&fixtures().join("zola_site"), &pb.path().join("zola"));
     let posts = posts_by_title(&pb);
@@ -476,7 +533,11 @@ fn several_sources_in_one_digest() {
     assert_eq!(dates, sorted);
     // `check` names each folder's files under its own folder.
     let run = pb.args(["check"]).fails(1);
-    assert!(run.stdout.contains("hugo/content/posts/broken.md:3:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("hugo/content/posts/broken.md:3:"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -491,9 +552,15 @@ fn source_tables_are_validated() {
             "[[source]]\npath = \"a\"\nurl = \"https://x.example/feed\"\n",
             "has both `path` and `url`",
         ),
-        ("[[source]]\nurl = \"ftp://x.example/feed\"\n", "must be an http(s) URL"),
+        (
+            "[[source]]\nurl = \"ftp://x.example/feed\"\n",
+            "must be an http(s) URL",
+        ),
         ("[digest]\nwindow_days = 3\n", "no source"),
-        ("[[source]]\npath = \"site\"\nnam = \"x\"\n", "unknown field `nam`"),
+        (
+            "[[source]]\npath = \"site\"\nnam = \"x\"\n",
+            "unknown field `nam`",
+        ),
     ] {
         let run = Postbode::new().raw_config(config).args(["check"]).fails(1);
         assert!(run.stderr.contains(expected), "{config}: {}", run.stderr);
@@ -514,7 +581,13 @@ fn a_feed_that_is_not_well_formed_is_read_like_feed_readers_do() {
         ["Café time", "Odd date", "Odd date 2", "Tom & Jerry"],
         "`&nbsp;`, `&eacute;` and bare `&` repaired"
     );
-    assert_eq!(posts["Tom & Jerry"]["url"], "https://e.example.org/2?a=1&b=2");
+    assert_eq!(
+        posts["Tom & Jerry"]["url"],
+        "https://e.example.org/2?a=1&b=2"
+    );
     assert_eq!(posts["Odd date"]["date"], "2026-11-18T11:00:00+01:00");
-    assert_eq!(posts["Odd date 2"]["date"], "2026-11-18T09:00:00+01:00", "CEST");
+    assert_eq!(
+        posts["Odd date 2"]["date"], "2026-11-18T09:00:00+01:00",
+        "CEST"
+    );
 }

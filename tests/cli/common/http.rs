@@ -108,7 +108,11 @@ impl HttpServer {
             None => (404, vec![], b"not found".to_vec()),
             Some(Route::Status(code)) => (code, vec![], b"failure".to_vec()),
             Some(Route::Redirect(to)) => {
-                let location = if to.starts_with('/') { self.url(&to) } else { to };
+                let location = if to.starts_with('/') {
+                    self.url(&to)
+                } else {
+                    to
+                };
                 (301, vec![format!("Location: {location}")], Vec::new())
             }
             Some(Route::Feed {
