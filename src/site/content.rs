@@ -7,14 +7,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveTime, Utc};
 use rayon::prelude::*;
 use serde_yaml::{Mapping, Value};
 
 use super::matter::{self, MatterError};
 use super::post::{self, scalar};
-use super::{summary, LoadOptions, Loaded, Post, SiteSettings, Warning, WarningKind};
+use super::{
+    summary, LoadOptions, Loaded, Post, Result, SiteError, SiteSettings, Warning, WarningKind,
+};
 
 /// A page file under the content folder.
 #[derive(Debug, Clone)]
@@ -78,8 +79,12 @@ pub trait Kind: Sync {
 pub fn load(site: &SiteSettings, kind: &dyn Kind, options: &LoadOptions) -> Result<Loaded> {
     let dir = kind.content_dir(site);
     let mut files = Vec::new();
-    walk(&dir, &site.root, &mut Vec::new(), kind, &mut files)
-        .with_context(|| format!("cannot read the content folder `{}`", dir.display()))?;
+    walk(&dir, &site.root, &mut Vec::new(), kind, &mut files).map_err(|source| {
+        SiteError::Content {
+            path: dir.clone(),
+            source,
+        }
+    })?;
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let now = Utc::now();
     let results: Vec<PageOutcome> = files
@@ -368,7 +373,7 @@ pub fn file_name_date<'a>(
     let date = chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()?;
     let rest = stem[10..].trim_start_matches(['-', '_']);
     Some((
-        super::date::in_zone(date.and_time(NaiveTime::MIN), site.timezone),
+        crate::window::in_zone(date.and_time(NaiveTime::MIN), site.timezone),
         rest,
     ))
 }

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde_yaml::{Mapping, Value};
 
 use super::content::{self, Kind, Page, PageFile, Skip};
 use super::post::scalar;
-use super::{permalink, SiteSettings, WarningKind};
+use super::{permalink, Result, SiteError, SiteSettings, WarningKind};
 use crate::config::{parse_timezone, Config, Language, SourceKind};
 
 /// What a Hugo site's config says that matters for its posts.
@@ -80,7 +79,7 @@ impl Settings {
                 ..Settings::default()
             });
         };
-        let data = super::matter::config_file(&path).map_err(|e| anyhow!(e))?;
+        let data = super::matter::config_file(&path).map_err(SiteError::SiteConfig)?;
         let c = lower_keys(&data);
         let text = |k: &str| c.get(k).and_then(scalar).map(|s| s.trim().to_owned());
         let mut permalinks = HashMap::new();
@@ -131,8 +130,13 @@ impl Settings {
         }
         if config.site.timezone.is_none() {
             if let Some(tz) = &self.timezone {
-                s.timezone = parse_timezone(tz)
-                    .map_err(|e| anyhow!("`timeZone` in `{}`: {e}", self.config_file.display()))?;
+                s.timezone = parse_timezone(tz).map_err(|e| {
+                    SiteError::SiteConfig(format!(
+                        "`timeZone` in `{}`: {}",
+                        self.config_file.display(),
+                        e.0
+                    ))
+                })?;
             }
         }
         if config.site.language.is_none() {
@@ -144,11 +148,11 @@ impl Settings {
         }
         if config.site.url.is_none() && !self.base_url.is_empty() {
             let (url, base) = split_base_url(&self.base_url).ok_or_else(|| {
-                anyhow!(
+                SiteError::SiteConfig(format!(
                     "`baseURL` in `{}` must be an http(s) URL, not `{}`",
                     self.config_file.display(),
                     self.base_url
-                )
+                ))
             })?;
             s.url = url;
             if config.site.baseurl.is_none() {

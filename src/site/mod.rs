@@ -80,6 +80,17 @@ pub enum SiteError {
     },
     #[error("`{0}` is not a mapping of settings")]
     NotAMapping(PathBuf),
+    #[error("source `{0}` is a file, so it can only be a feed (kind `feed`)")]
+    FileNotFeed(PathBuf),
+    /// A Hugo or Zola config that cannot be used; the message names the file.
+    #[error("{0}")]
+    SiteConfig(String),
+    #[error("cannot read the content folder `{path}`")]
+    Content {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("`timezone` in `_config.yml`: {0}")]
     Timezone(String),
     #[error("site `url` must be an http(s) URL, not `{0}`")]

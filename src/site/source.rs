@@ -8,11 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
 use chrono_tz::Tz;
 
-use super::{fetch, hugo, load_jekyll, zola, LoadOptions, Loaded, SiteSettings};
-use crate::config::{is_http_url, parse_timezone, Config, Language, SourceConfig, SourceKind};
+use super::{fetch, hugo, load_jekyll, zola, LoadOptions, Loaded, Result, SiteError, SiteSettings};
+use crate::config::{is_http_url, Config, Language, SourceConfig, SourceKind};
 
 /// One source of posts, resolved.
 #[derive(Debug, Clone)]
@@ -79,28 +78,20 @@ fn resolve_one(config: &Config, spec: &SourceConfig) -> Result<Source> {
             rules: Rules::Feed(fetch::FeedLocation::Url(url.clone())),
         });
     }
-    let Some(path) = spec.path.clone() else {
-        bail!(
-            "a source needs `path` or `url` (in `{}`)",
-            config.path.display()
-        );
-    };
+    // Config validation made sure there is a path when there is no URL.
+    let path = spec.path.clone().unwrap_or_default();
     if !path.exists() {
-        bail!(
-            "site folder `{}` does not exist (set `site.source` or `[[source]]` `path` in `{}`)",
-            path.display(),
-            config.path.display()
-        );
+        return Err(SiteError::NoSite {
+            root: path,
+            config: config.path.clone(),
+        });
     }
     let kind = match spec.kind {
         SourceKind::Auto => detect(&path),
         k => k,
     };
     if kind != SourceKind::Feed && !path.is_dir() {
-        bail!(
-            "source `{}` is a file, so it can only be a feed (kind `feed`)",
-            path.display()
-        );
+        return Err(SiteError::FileNotFeed(path));
     }
     let (mut settings, rules) = match kind {
         SourceKind::Jekyll | SourceKind::Auto => (
@@ -223,7 +214,7 @@ fn scan(dir: &Path, depth: usize) -> (bool, bool) {
 pub fn generic_settings(config: &Config, root: PathBuf, kind: SourceKind) -> Result<SiteSettings> {
     let site = &config.site;
     let timezone = match &site.timezone {
-        Some(name) => parse_timezone(name).map_err(|e| anyhow::anyhow!("`site.timezone`: {e}"))?,
+        Some(zone) => zone.0,
         None => Tz::UTC,
     };
     let baseurl = site.baseurl.clone().unwrap_or_default();

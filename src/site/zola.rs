@@ -4,13 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
 use chrono::{DateTime, Utc};
 use serde_yaml::{Mapping, Value};
 
 use super::content::{self, Kind, Page, PageFile, Skip};
 use super::post::scalar;
-use super::{permalink, SiteSettings, WarningKind};
+use super::{permalink, Result, SiteError, SiteSettings, WarningKind};
 use crate::config::{Config, Language, SourceKind};
 
 /// What a Zola site's config says that matters for its posts.
@@ -36,7 +35,7 @@ impl Settings {
         if !path.is_file() {
             return Ok(Settings::default());
         }
-        let data = super::matter::config_file(&path).map_err(|e| anyhow!(e))?;
+        let data = super::matter::config_file(&path).map_err(SiteError::SiteConfig)?;
         let text = |k: &str| data.get(k).and_then(scalar).map(|s| s.trim().to_owned());
         Ok(Settings {
             base_url: text("base_url").unwrap_or_default(),
@@ -63,11 +62,11 @@ impl Settings {
         }
         if config.site.url.is_none() && !self.base_url.is_empty() {
             let (url, base) = super::hugo::split_base_url(&self.base_url).ok_or_else(|| {
-                anyhow!(
+                SiteError::SiteConfig(format!(
                     "`base_url` in `{}` must be an http(s) URL, not `{}`",
                     self.config_file.display(),
                     self.base_url
-                )
+                ))
             })?;
             s.url = url;
             if config.site.baseurl.is_none() {
