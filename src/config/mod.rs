@@ -212,6 +212,9 @@ pub struct SmtpConfig {
     pub rate_limit: f64,
     pub max_retries: u32,
     pub timeout_secs: u64,
+    /// The wait for the reply to a message's final dot (content filters
+    /// run then), as Postfix's `smtp_data_done_timeout`.
+    pub data_timeout_secs: u64,
 }
 
 impl Default for SmtpConfig {
@@ -228,6 +231,7 @@ impl Default for SmtpConfig {
             rate_limit: 0.0,
             max_retries: 3,
             timeout_secs: 30,
+            data_timeout_secs: 300,
         }
     }
 }

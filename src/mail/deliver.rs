@@ -59,7 +59,7 @@ pub fn send_one(
             reply
         });
         match result {
-            Err(SendError::Transient(_)) if attempt < attempts => {
+            Err(SendError::Transient(_) | SendError::Stalled(_)) if attempt < attempts => {
                 std::thread::sleep(wait);
                 wait *= 2;
                 attempt += 1;
@@ -221,6 +221,8 @@ struct Shared<'a> {
     delivered: AtomicUsize,
     /// Permanent failures in a row since the last delivery.
     refused_in_a_row: AtomicUsize,
+    /// Timeouts and lost connections in a row since the last delivery.
+    stalled_in_a_row: AtomicUsize,
     failed: Mutex<Vec<(String, String)>>,
     pending: Mutex<Vec<(String, String)>>,
     fatal: Mutex<Option<String>>,
@@ -254,6 +256,7 @@ where
         next_slot: Mutex::new(Instant::now()),
         delivered: AtomicUsize::new(0),
         refused_in_a_row: AtomicUsize::new(0),
+        stalled_in_a_row: AtomicUsize::new(0),
         failed: Mutex::new(Vec::new()),
         pending: Mutex::new(Vec::new()),
         fatal: Mutex::new(None),
@@ -451,6 +454,7 @@ fn worker<F>(
                 if record(shared, journal, &email, Outcome::Delivered(reply), &fatal) {
                     shared.delivered.fetch_add(1, Ordering::AcqRel);
                     shared.refused_in_a_row.store(0, Ordering::Release);
+                    shared.stalled_in_a_row.store(0, Ordering::Release);
                 }
             }
             Err(SendError::Permanent(reply)) => {
@@ -468,7 +472,14 @@ fn worker<F>(
                     record(shared, journal, &email, Outcome::Failed(reply), &fatal);
                 }
             }
-            Err(SendError::Transient(reason)) => {
+            Err(SendError::Stalled(reason)) if stalled_too_often(shared) => {
+                if let Some(c) = conn.take() {
+                    c.close();
+                }
+                lock(&shared.pending).push((email, reason.clone()));
+                fatal(stop_stalled(opts, &reason));
+            }
+            Err(SendError::Transient(reason) | SendError::Stalled(reason)) => {
                 // A new connection for the retry: the old one may be the problem.
                 if let Some(c) = conn.take() {
                     c.close();
@@ -489,7 +500,11 @@ fn worker<F>(
                 if let Some(c) = conn.take() {
                     c.close();
                 }
-                lock(&shared.pending).push((email, reason));
+                let stop = stalled_too_often(shared);
+                lock(&shared.pending).push((email, reason.clone()));
+                if stop {
+                    fatal(stop_stalled(opts, &reason));
+                }
             }
             Err(SendError::Fatal(reason)) => {
                 lock(&shared.pending).push((email, reason.clone()));
@@ -501,6 +516,21 @@ fn worker<F>(
     if let Some(c) = conn {
         c.close();
     }
+}
+
+/// Counts one timeout or lost connection; true when there have now been
+/// more in a row than `smtp.max_retries`, so the server is taken for down.
+fn stalled_too_often(shared: &Shared<'_>) -> bool {
+    let in_a_row = shared.stalled_in_a_row.fetch_add(1, Ordering::AcqRel) + 1;
+    in_a_row > shared.opts.max_retries as usize
+}
+
+fn stop_stalled(opts: &Options<'_>, reason: &str) -> String {
+    let times = opts.max_retries + 1;
+    format!(
+        "{reason}; stopping after {times} timeouts or lost connections in a row (`smtp.max_retries` is {})",
+        opts.max_retries
+    )
 }
 
 /// Journals an outcome; a journal that cannot be written stops the run,

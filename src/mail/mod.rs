@@ -5,6 +5,7 @@ pub mod body;
 pub mod compose;
 pub mod deliver;
 pub mod smtp;
+pub mod wire;
 
 use crate::config::{Config, Transport};
 use smtp::SendError;

@@ -1,25 +1,29 @@
-//! One SMTP session, driven through lettre's public `SmtpConnection`.
+//! One SMTP session: greeting, EHLO, STARTTLS, AUTH and one transaction per
+//! message, over a [`Wire`] where every step has a total deadline.
 //!
-//! lettre's `SmtpTransport` writes a message's final `\r\n.\r\n` as a second
-//! small write; with Nagle's algorithm on, the server's delayed ACK holds it
-//! for ~40 ms, capping a connection at ~22 messages/s. Here the dot-stuffed
-//! message and the final dot go out in a single write (as one "command"),
-//! so each message costs three round trips and one write.
+//! The dot-stuffed message and its final dot go out in a single write, and
+//! with PIPELINING so do MAIL, RCPT and DATA, so each message costs two
+//! round trips. (lettre's `SmtpTransport` writes the final dot as a second
+//! small write, which Nagle's algorithm and a delayed ACK hold ~40 ms, and
+//! its socket timeouts restart with every byte a slow server trickles.)
 //!
 //! Errors are sorted the way delivery needs them: transient (retry later,
-//! maybe on a new connection), permanent (this recipient, for good) and
-//! fatal (this whole run: bad credentials, no TLS where TLS is required).
+//! maybe on a new connection), stalled (the server went silent or away:
+//! retried, but enough in a row stop the run), permanent (this recipient,
+//! for good) and fatal (this whole run: bad credentials, no TLS where TLS
+//! is required).
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
-use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::Address;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::CertificateDer;
+use rustls::{ClientConfig, RootCertStore};
 
+use super::wire::{Reply, Wire, WireError};
 use crate::config::{Security, SmtpConfig};
 
 /// How to reach and log in to the SMTP server. The password is never
@@ -31,7 +35,10 @@ pub struct SmtpSettings {
     pub security: Security,
     pub username: Option<String>,
     password: Option<String>,
+    /// Each step of a session, in all.
     pub timeout: Duration,
+    /// The message and the reply to its final dot, in all.
+    pub data_timeout: Duration,
     pub ca: Option<Vec<u8>>,
     pub hello: String,
 }
@@ -92,22 +99,37 @@ impl SmtpSettings {
             username: cfg.username.clone(),
             password,
             timeout: Duration::from_secs(cfg.timeout_secs.max(1)),
+            data_timeout: Duration::from_secs(cfg.data_timeout_secs.max(1)),
             ca,
             hello,
         })
     }
 
-    fn tls(&self) -> Result<TlsParameters, SendError> {
-        let mut builder = TlsParameters::builder(self.host.clone());
+    /// The TLS client: the Mozilla roots, plus `smtp.tls_ca_file`.
+    fn tls(&self) -> Result<Arc<ClientConfig>, SendError> {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(pem) = &self.ca {
-            let cert = Certificate::from_pem(pem).map_err(|e| {
+            let bad = |e: &dyn fmt::Display| {
                 SendError::Fatal(format!("`smtp.tls_ca_file` is not a PEM certificate: {e}"))
-            })?;
-            builder = builder.add_root_certificate(cert);
+            };
+            let mut found = false;
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| bad(&e))?;
+                roots.add(cert).map_err(|e| bad(&e))?;
+                found = true;
+            }
+            if !found {
+                return Err(bad(&"no certificate in it"));
+            }
         }
-        builder
-            .build()
-            .map_err(|e| SendError::Fatal(format!("cannot set up TLS for `{}`: {e}", self.host)))
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SendError::Fatal(format!("cannot set up TLS for `{}`: {e}", self.host)))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
     }
 
     fn is_loopback(&self) -> bool {
@@ -131,9 +153,15 @@ fn hostname() -> String {
 /// Why a message (or a session) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Try again later: a 4xx reply, a timeout, a dropped or refused connection.
+    /// Try again later: a 4xx reply.
     #[error("{0}")]
     Transient(String),
+    /// The server did not answer in time, dropped or refused the
+    /// connection, or answered something that is not SMTP. Retried like a
+    /// transient failure; `smtp.max_retries` of them in a row after a
+    /// first one stop the run.
+    #[error("{0}")]
+    Stalled(String),
     /// This recipient will never get it: a 5xx reply.
     #[error("{0}")]
     Permanent(String),
@@ -145,25 +173,6 @@ pub enum SendError {
     /// retried in this run, so a slow server does not get it twice.
     #[error("{0}")]
     Uncertain(String),
-}
-
-/// `550 5.1.1 <x@y>: Recipient address rejected`, as the server said it.
-fn reply_text(e: &lettre::transport::smtp::Error) -> String {
-    use std::error::Error;
-    match (e.status(), e.source()) {
-        (Some(code), Some(src)) => format!("{code} {src}"),
-        (Some(code), None) => code.to_string(),
-        (None, Some(src)) => format!("{e} ({src})").replace(&format!(": {src}"), ""),
-        (None, None) => e.to_string(),
-    }
-}
-
-fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    if e.is_permanent() {
-        SendError::Permanent(reply_text(e))
-    } else {
-        SendError::Transient(reply_text(e))
-    }
 }
 
 /// The message bytes with dot-stuffing and the final `.` line, ready to go
@@ -191,19 +200,8 @@ impl fmt::Display for DataBlock<'_> {
     }
 }
 
-/// Several commands written at once (RFC 2920 pipelining).
-struct Pipelined(String);
-
-impl fmt::Display for Pipelined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// How long the reply to a message's final dot may take (RFC 5321 4.5.3.2.6).
-const FINAL_REPLY_TIMEOUT: Duration = Duration::from_secs(600);
-
-type SmtpError = lettre::transport::smtp::Error;
+/// How long QUIT may take: nothing depends on its answer.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where in a transaction an error came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,104 +213,143 @@ enum Stage {
     Reply,
 }
 
+/// What went wrong in a transaction: the connection, or a refusal.
+enum Failure {
+    Wire(WireError),
+    Refused(Reply),
+}
+
+/// A failure of the connection itself, for delivery: a stall (silence, a
+/// dropped connection, garbage) or a TLS failure, which no retry mends.
+fn wire_error(e: WireError) -> SendError {
+    if e.is_stall() {
+        SendError::Stalled(e.to_string())
+    } else {
+        SendError::Fatal(e.to_string())
+    }
+}
+
+/// A refusal while setting up the session: worth another try later (4xx)
+/// or not in this run at all (5xx).
+fn setup_refused(what: String, reply: &Reply) -> SendError {
+    if reply.is_transient() {
+        SendError::Transient(format!("{what}: {reply}"))
+    } else {
+        SendError::Fatal(format!("{what}: {reply}"))
+    }
+}
+
+/// What the server offers in its EHLO reply.
+#[derive(Debug, Default)]
+struct Offers {
+    pipelining: bool,
+    eight_bit: bool,
+    starttls: bool,
+    auth: Vec<String>,
+}
+
+impl Offers {
+    fn from_reply(reply: &Reply) -> Offers {
+        let mut offers = Offers::default();
+        for line in reply.lines.iter().skip(1) {
+            let mut words = line.split([' ', '=']).filter(|w| !w.is_empty());
+            let Some(keyword) = words.next() else {
+                continue;
+            };
+            match keyword.to_ascii_uppercase().as_str() {
+                "PIPELINING" => offers.pipelining = true,
+                "8BITMIME" => offers.eight_bit = true,
+                "STARTTLS" => offers.starttls = true,
+                "AUTH" => offers.auth.extend(words.map(|w| w.to_ascii_uppercase())),
+                _ => {}
+            }
+        }
+        offers
+    }
+}
+
+/// Sends one command line and reads its reply, within `budget`.
+fn command(
+    wire: &mut Wire,
+    line: &str,
+    step: &'static str,
+    budget: Duration,
+) -> Result<Reply, WireError> {
+    wire.step(step, budget);
+    wire.send(line.as_bytes())?;
+    wire.reply()
+}
+
 /// An open, greeted (and, as configured, encrypted and authenticated) session.
 pub struct Session {
-    conn: SmtpConnection,
+    wire: Wire,
     eight_bit: bool,
     /// The server takes MAIL, RCPT and DATA in one write.
     pipelining: bool,
     timeout: Duration,
+    data_timeout: Duration,
 }
 
 impl Session {
     /// Connects, says EHLO, upgrades to TLS and logs in as configured.
+    /// Each step has `smtp.timeout_secs` in all.
     pub fn open(s: &SmtpSettings) -> Result<Session, SendError> {
-        let client_id = ClientId::Domain(s.hello.clone());
-        let implicit_tls = match s.security {
-            Security::Tls => Some(s.tls()?),
-            _ => None,
-        };
-        let mut conn = SmtpConnection::connect(
-            (s.host.as_str(), s.port),
-            Some(s.timeout),
-            &client_id,
-            implicit_tls.as_ref(),
-            None,
-        )
-        .map_err(|e| {
-            if e.is_tls() {
-                SendError::Fatal(format!(
-                    "TLS with `{}:{}` failed: {}",
-                    s.host,
-                    s.port,
-                    chain(&e)
-                ))
-            } else {
-                SendError::Transient(format!(
-                    "cannot connect to `{}:{}`: {}",
-                    s.host,
-                    s.port,
-                    chain(&e)
-                ))
-            }
-        })?;
+        let mut wire = Wire::connect(&s.host, s.port, s.timeout).map_err(wire_error)?;
+        if s.security == Security::Tls {
+            wire.step("in the TLS handshake", s.timeout);
+            wire = wire.start_tls(s.tls()?, &s.host).map_err(wire_error)?;
+        }
+        wire.step("waiting for the server's greeting", s.timeout);
+        let greeting = wire.reply().map_err(wire_error)?;
+        if !greeting.is_positive() {
+            wire.hang_up();
+            return Err(setup_refused(
+                format!("`{}:{}` refuses connections", s.host, s.port),
+                &greeting,
+            ));
+        }
+        let mut offers = hello(&mut wire, s)?;
         if s.security == Security::Starttls {
-            if !conn.can_starttls() {
-                conn.abort();
+            if !offers.starttls {
+                wire.hang_up();
                 return Err(SendError::Fatal(format!(
                     "`{}:{}` does not offer STARTTLS, and `smtp.security` is `starttls`",
                     s.host, s.port
                 )));
             }
-            conn.starttls(&s.tls()?, &client_id).map_err(|e| {
-                SendError::Fatal(format!(
-                    "STARTTLS with `{}:{}` failed: {}",
-                    s.host,
-                    s.port,
-                    chain(&e)
-                ))
-            })?;
+            let reply = command(
+                &mut wire,
+                "STARTTLS\r\n",
+                "waiting for the reply to STARTTLS",
+                s.timeout,
+            )
+            .map_err(wire_error)?;
+            if !reply.is_positive() {
+                wire.hang_up();
+                return Err(SendError::Fatal(format!(
+                    "STARTTLS with `{}:{}` failed: {reply}",
+                    s.host, s.port
+                )));
+            }
+            wire = wire.start_tls(s.tls()?, &s.host).map_err(wire_error)?;
+            offers = hello(&mut wire, s)?;
         }
-        // lettre keeps only the EHLO keywords it uses; ask again to learn
-        // whether the server pipelines (one round trip per connection).
-        let pipelining = conn
-            .command(Ehlo::new(client_id.clone()))
-            .map(|r| {
-                r.message()
-                    .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"))
-            })
-            .unwrap_or(false);
         if let (Some(user), Some(password)) = (&s.username, &s.password) {
-            if !conn.is_encrypted() && !s.is_loopback() {
-                conn.abort();
+            if !wire.is_encrypted() && !s.is_loopback() {
+                wire.hang_up();
                 return Err(SendError::Fatal(format!(
                     "refusing to send the password for `{user}` unencrypted to `{}`: set `smtp.security` to `starttls` or `tls`",
                     s.host
                 )));
             }
-            let creds = Credentials::new(user.clone(), password.clone());
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
-                .map_err(|e| {
-                    if e.is_transient() {
-                        SendError::Transient(format!(
-                            "login as `{user}` failed for now: {}",
-                            reply_text(&e)
-                        ))
-                    } else {
-                        SendError::Fatal(format!(
-                            "login as `{user}` at `{}` failed: {}",
-                            s.host,
-                            reply_text(&e)
-                        ))
-                    }
-                })?;
+            log_in(&mut wire, s, &offers, user, password)?;
         }
-        let eight_bit = conn.server_info().supports_feature(Extension::EightBitMime);
         Ok(Session {
-            conn,
-            eight_bit,
-            pipelining,
+            wire,
+            eight_bit: offers.eight_bit,
+            pipelining: offers.pipelining,
             timeout: s.timeout,
+            data_timeout: s.data_timeout,
         })
     }
 
@@ -327,143 +364,227 @@ impl Session {
     ) -> Result<String, SendError> {
         let text = std::str::from_utf8(message)
             .map_err(|_| SendError::Permanent("message is not valid UTF-8".into()))?;
-        let mut params = Vec::new();
-        if !message.is_ascii() {
-            if !self.eight_bit {
-                return Err(SendError::Fatal(
-                    "the messages have 8-bit content and the server lacks 8BITMIME".into(),
-                ));
-            }
-            params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
-        }
-        let mail = Mail::new(Some(from.clone()), params);
-        let rcpt = Rcpt::new(to.clone(), Vec::new());
-        let result = if self.pipelining {
-            self.pipelined(mail, rcpt)
+        let body = if message.is_ascii() {
+            ""
+        } else if self.eight_bit {
+            " BODY=8BITMIME"
         } else {
-            self.stepwise(mail, rcpt)
+            return Err(SendError::Fatal(
+                "the messages have 8-bit content and the server lacks 8BITMIME".into(),
+            ));
+        };
+        let mail = format!("MAIL FROM:<{from}>{body}\r\n");
+        let rcpt = format!("RCPT TO:<{to}>\r\n");
+        let result = if self.pipelining {
+            self.pipelined(&mail, &rcpt)
+        } else {
+            self.stepwise(&mail, &rcpt)
         }
         .and_then(|()| self.final_dot(text));
         match result {
-            Ok(resp) => Ok(format!(
-                "{} {}",
-                resp.code(),
-                resp.message().collect::<Vec<_>>().join(" ")
-            )),
-            Err((stage, e)) => {
-                if e.status().is_none() {
-                    // Broken or silent: a QUIT would only wait for nothing.
-                    self.hang_up();
-                } else if stage != Stage::Reply && !self.conn.has_broken() {
+            Ok(reply) => Ok(reply.to_string()),
+            Err((stage, Failure::Wire(e))) => {
+                self.wire.hang_up();
+                Err(match stage {
+                    // The whole message went out and the server is still
+                    // thinking after `smtp.data_timeout_secs`: it may well
+                    // accept it, so not again in this run. (A dropped
+                    // connection is retried: SMTP's own double window, see
+                    // the README.)
+                    Stage::Reply if e.is_timeout() => SendError::Uncertain(format!(
+                        "{e}; the message may have arrived, so it is not sent again in this run"
+                    )),
+                    _ => wire_error(e),
+                })
+            }
+            Err((stage, Failure::Refused(reply))) => {
+                if stage != Stage::Reply && !self.wire.is_broken() {
                     // A refusal mid-transaction: clear it for the next
                     // message. (A reply to the final dot ends the
                     // transaction by itself.)
-                    if self.conn.command(Rset).is_err() {
-                        self.conn.abort();
+                    let reset = command(
+                        &mut self.wire,
+                        "RSET\r\n",
+                        "waiting for the reply to RSET",
+                        self.timeout,
+                    );
+                    if !reset.is_ok_and(|r| r.is_positive()) {
+                        self.wire.hang_up();
                     }
                 }
                 Err(match stage {
                     // The sender refused for good refuses every message.
-                    Stage::Mail if e.is_permanent() => SendError::Fatal(format!(
-                        "the server refuses the sender `{from}`: {}",
-                        reply_text(&e)
-                    )),
-                    // The whole message went out and the server is still
-                    // thinking after ten minutes: it may well accept it, so
-                    // not again in this run. (A dropped connection is
-                    // retried: SMTP's own double window, see the README.)
-                    Stage::Reply if e.is_timeout() => SendError::Uncertain(format!(
-                        "no reply within {} s after the message was sent: {}",
-                        FINAL_REPLY_TIMEOUT.as_secs(),
-                        reply_text(&e)
-                    )),
-                    _ => classify(&e),
+                    Stage::Mail if !reply.is_transient() => {
+                        SendError::Fatal(format!("the server refuses the sender `{from}`: {reply}"))
+                    }
+                    _ if reply.is_transient() => SendError::Transient(reply.to_string()),
+                    _ => SendError::Permanent(reply.to_string()),
                 })
             }
         }
     }
 
     /// MAIL, RCPT and DATA one at a time.
-    fn stepwise(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), (Stage, SmtpError)> {
-        self.conn.command(mail).map_err(|e| (Stage::Mail, e))?;
-        self.conn.command(rcpt).map_err(|e| (Stage::Rcpt, e))?;
-        self.conn.command(Data).map_err(|e| (Stage::Data, e))?;
+    fn stepwise(&mut self, mail: &str, rcpt: &str) -> Result<(), (Stage, Failure)> {
+        let steps = [
+            (Stage::Mail, mail, "waiting for the reply to MAIL FROM"),
+            (Stage::Rcpt, rcpt, "waiting for the reply to RCPT TO"),
+            (Stage::Data, "DATA\r\n", "waiting for the reply to DATA"),
+        ];
+        for (stage, line, step) in steps {
+            match command(&mut self.wire, line, step, self.timeout) {
+                Ok(reply) if reply.is_positive() => {}
+                Ok(reply) => return Err((stage, Failure::Refused(reply))),
+                Err(e) => return Err((stage, Failure::Wire(e))),
+            }
+        }
         Ok(())
     }
 
     /// MAIL, RCPT and DATA in one write, then their three replies: one round
     /// trip instead of three.
-    fn pipelined(&mut self, mail: Mail, rcpt: Rcpt) -> Result<(), (Stage, SmtpError)> {
-        let first = self.conn.command(Pipelined(format!("{mail}{rcpt}{Data}")));
-        if let Err(e) = first {
-            if e.status().is_none() {
-                // Not a reply but a broken connection: nothing more to read.
-                self.conn.abort();
-                return Err((Stage::Mail, e));
+    fn pipelined(&mut self, mail: &str, rcpt: &str) -> Result<(), (Stage, Failure)> {
+        let wire = &mut self.wire;
+        wire.step(
+            "waiting for the replies to MAIL FROM, RCPT TO and DATA",
+            self.timeout,
+        );
+        let lost = |stage| move |e| (stage, Failure::Wire(e));
+        wire.send(format!("{mail}{rcpt}DATA\r\n").as_bytes())
+            .map_err(lost(Stage::Mail))?;
+        let m = wire.reply().map_err(lost(Stage::Mail))?;
+        let r = wire.reply().map_err(lost(Stage::Rcpt))?;
+        let d = wire.reply().map_err(lost(Stage::Data))?;
+        let refused = match (m.is_positive(), r.is_positive()) {
+            (false, _) => Some((Stage::Mail, m)),
+            (true, false) => Some((Stage::Rcpt, r)),
+            (true, true) if !d.is_positive() => return Err((Stage::Data, Failure::Refused(d))),
+            (true, true) => None,
+        };
+        match refused {
+            Some((stage, reply)) => {
+                if d.is_positive() {
+                    // The server opened DATA despite the refusal: hanging
+                    // up is the only way out without sending a message.
+                    wire.hang_up();
+                }
+                Err((stage, Failure::Refused(reply)))
             }
-            let _ = self.conn.read_response();
-            if self.conn.read_response().is_ok() {
-                self.hang_up();
-            }
-            return Err((Stage::Mail, e));
-        }
-        let second = self.conn.read_response();
-        let third = self.conn.read_response();
-        match (second, third) {
-            (Ok(_), Ok(_)) => Ok(()),
-            (Err(e), Ok(_)) => {
-                self.hang_up();
-                Err((Stage::Rcpt, e))
-            }
-            (Err(e), Err(_)) => Err((Stage::Rcpt, e)),
-            (Ok(_), Err(e)) => Err((Stage::Data, e)),
+            None => Ok(()),
         }
     }
 
     /// The message and its final dot in one write; the reply may take long
-    /// (content filters), so it gets RFC 5321's ten minutes.
-    fn final_dot(
-        &mut self,
-        text: &str,
-    ) -> Result<lettre::transport::smtp::response::Response, (Stage, SmtpError)> {
-        let _ = self.conn.set_timeout(Some(FINAL_REPLY_TIMEOUT));
-        let reply = self.conn.command(DataBlock(text));
-        let _ = self.conn.set_timeout(Some(self.timeout));
-        reply.map_err(|e| (Stage::Reply, e))
-    }
-
-    /// Closes a connection that cannot be trusted to answer: the server
-    /// opened DATA despite a refusal (hanging up is the only way out of the
-    /// data phase without sending a message), or it went silent. A short
-    /// timeout keeps the QUIT that lettre sends from waiting for a reply.
-    fn hang_up(&mut self) {
-        let _ = self.conn.set_timeout(Some(Duration::from_millis(50)));
-        self.conn.abort();
+    /// (content filters), so both get `smtp.data_timeout_secs` together.
+    fn final_dot(&mut self, text: &str) -> Result<Reply, (Stage, Failure)> {
+        self.wire.step("sending the message", self.data_timeout);
+        self.wire
+            .send(DataBlock(text).to_string().as_bytes())
+            .map_err(|e| (Stage::Data, Failure::Wire(e)))?;
+        self.wire
+            .now_waiting("waiting for the reply to the message's final dot");
+        match self.wire.reply() {
+            Ok(reply) if reply.is_positive() => Ok(reply),
+            Ok(reply) => Err((Stage::Reply, Failure::Refused(reply))),
+            Err(e) => Err((Stage::Reply, Failure::Wire(e))),
+        }
     }
 
     /// True once the connection can no longer be used.
     pub fn is_broken(&self) -> bool {
-        self.conn.has_broken()
+        self.wire.is_broken()
     }
 
     /// Says QUIT and closes.
     pub fn close(mut self) {
-        let _ = self.conn.quit();
+        if !self.wire.is_broken() {
+            let _ = command(
+                &mut self.wire,
+                "QUIT\r\n",
+                "waiting for the reply to QUIT",
+                self.timeout.min(QUIT_TIMEOUT),
+            );
+        }
+        self.wire.hang_up();
     }
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        src = s.source();
+/// EHLO (or HELO, for a server that does not know EHLO) and what the
+/// server offers.
+fn hello(wire: &mut Wire, s: &SmtpSettings) -> Result<Offers, SendError> {
+    let ehlo = format!("EHLO {}\r\n", s.hello);
+    let reply =
+        command(wire, &ehlo, "waiting for the reply to EHLO", s.timeout).map_err(wire_error)?;
+    if reply.is_positive() {
+        return Ok(Offers::from_reply(&reply));
     }
-    out
+    let helo = format!("HELO {}\r\n", s.hello);
+    let reply =
+        command(wire, &helo, "waiting for the reply to HELO", s.timeout).map_err(wire_error)?;
+    if reply.is_positive() {
+        Ok(Offers::default())
+    } else {
+        wire.hang_up();
+        Err(setup_refused(
+            format!("`{}:{}` refuses EHLO and HELO", s.host, s.port),
+            &reply,
+        ))
+    }
+}
+
+/// AUTH PLAIN, or LOGIN for servers that offer only that.
+fn log_in(
+    wire: &mut Wire,
+    s: &SmtpSettings,
+    offers: &Offers,
+    user: &str,
+    password: &str,
+) -> Result<(), SendError> {
+    use base64::Engine as _;
+    let b64 = |text: &[u8]| base64::engine::general_purpose::STANDARD.encode(text);
+    let step = "waiting for the reply to AUTH";
+    let offered = |m: &str| offers.auth.iter().any(|a| a == m);
+    let reply = if offered("PLAIN") {
+        let token = b64(format!("\0{user}\0{password}").as_bytes());
+        command(wire, &format!("AUTH PLAIN {token}\r\n"), step, s.timeout)
+    } else if offered("LOGIN") {
+        command(wire, "AUTH LOGIN\r\n", step, s.timeout).and_then(|r| {
+            if r.code != 334 {
+                return Ok(r);
+            }
+            let r = command(
+                wire,
+                &format!("{}\r\n", b64(user.as_bytes())),
+                step,
+                s.timeout,
+            )?;
+            if r.code != 334 {
+                return Ok(r);
+            }
+            command(
+                wire,
+                &format!("{}\r\n", b64(password.as_bytes())),
+                step,
+                s.timeout,
+            )
+        })
+    } else {
+        wire.hang_up();
+        return Err(SendError::Fatal(format!(
+            "`{}:{}` offers no login postbode can use (AUTH PLAIN or LOGIN)",
+            s.host, s.port
+        )));
+    }
+    .map_err(wire_error)?;
+    if reply.is_positive() {
+        return Ok(());
+    }
+    wire.hang_up();
+    Err(if reply.is_transient() {
+        SendError::Transient(format!("login as `{user}` failed for now: {reply}"))
+    } else {
+        SendError::Fatal(format!("login as `{user}` at `{}` failed: {reply}", s.host))
+    })
 }
 
 #[cfg(test)]

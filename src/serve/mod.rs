@@ -14,11 +14,16 @@
 //!   the pending entry becomes active.
 //!
 //! An unknown or malformed token, and any other path, gets one and the same
-//! 404 page, which names no address and no token. The store blocks (a file
-//! lock, fsync), so its calls run on tokio's blocking threads; every change
-//! goes through [`Store::update`] and its lock.
+//! 404 page, which names no address and no token. The list is held in
+//! memory ([`index`]): an unknown token costs a hash lookup; changes are
+//! group-committed under the list's lock by one writer thread, and a
+//! request is answered once its change is stored. Connections are limited
+//! per client and idle ones make room for new ones ([`conns`]).
 
+pub mod backend;
+pub mod conns;
 pub mod form;
+pub mod index;
 pub mod limit;
 pub mod paths;
 pub mod signup;
@@ -48,7 +53,9 @@ use crate::output::{error_chain, Output};
 use crate::site::SiteSettings;
 use crate::subscribers::{self, clean_categories, clean_name, Address, Status, Store, Subscriber};
 use crate::templates::pages::{Page, Site};
+use conns::{Busy, Conns, MAX_CONNECTIONS, PER_CLIENT};
 use form::Fields;
+use index::{Change, Index, Outcome};
 use limit::RateLimit;
 use paths::Paths;
 use signup::{Link, SignUp};
@@ -62,14 +69,15 @@ pub const SIGNUP_PERIOD: Duration = Duration::from_secs(10 * 60);
 const SIGNUPS_IN_FLIGHT: usize = 16;
 /// A form is a few hundred bytes; anything much bigger is not one.
 const BODY_LIMIT: usize = 16 * 1024;
-/// How long a client may take to send its headers, or its body.
+/// How long a client may take to send its body.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Open connections at once; more wait to be accepted.
-const MAX_CONNECTIONS: usize = 512;
+/// How long a connection may wait for a whole request head (a browser or a
+/// mail client sends one at once), the first or the next.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Everything the handlers share.
 struct App {
-    store: Store,
+    index: Index,
     site: Site,
     sender: SenderSettings,
     /// The confirmation link, `{token}` still in it.
@@ -109,6 +117,8 @@ pub enum ServeError {
     Io(&'static str, #[source] std::io::Error),
     #[error("cannot listen on `{0}`")]
     Listen(SocketAddr, #[source] std::io::Error),
+    #[error("cannot load the subscriber list")]
+    List(#[source] crate::subscribers::StoreError),
 }
 
 type Result<T, E = ServeError> = std::result::Result<T, E>;
@@ -132,8 +142,9 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     // stop `serve` now, not fail each sign-up later.
     crate::mail::transport(config, "confirm").map_err(ServeError::Transport)?;
 
+    let index = Index::start(Store::open(&config.subscribers.file)).map_err(ServeError::List)?;
     let app = Arc::new(App {
-        store: Store::open(&config.subscribers.file),
+        index,
         site,
         sender,
         confirm_url: paths.confirm_url.clone(),
@@ -209,15 +220,10 @@ async fn accept(
     let listener =
         tokio::net::TcpListener::from_std(listener).map_err(|e| ServeError::Io("listen", e))?;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let conns = Conns::new(MAX_CONNECTIONS, PER_CLIENT);
     let shutdown = signals.stop();
     tokio::pin!(shutdown);
     loop {
-        let slot = tokio::select! {
-            // The semaphore is never closed, so a slot always comes.
-            Ok(slot) = Arc::clone(&slots).acquire_owned() => slot,
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -230,20 +236,36 @@ async fn accept(
             },
             () = &mut shutdown => break,
         };
+        let Some(ticket) = conns.admit(limit::network(peer.ip())) else {
+            // This client holds its share, or every connection is busy.
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let tower = TowerToHyperService::new(router.clone());
+        let busy = Arc::clone(&ticket.busy);
         let service = service_fn(move |mut request: Request<Incoming>| {
+            let working = Busy::new(&busy);
             request.extensions_mut().insert(Peer(peer));
-            hyper::service::Service::call(&tower, request)
+            let response = hyper::service::Service::call(&tower, request);
+            async move {
+                let response = response.await;
+                drop(working);
+                response
+            }
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(READ_TIMEOUT)
+            .header_read_timeout(HEAD_TIMEOUT)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
+            tokio::select! {
+                _ = connection => {}
+                // Closed to make room for a new connection.
+                () = ticket.close.notified() => {}
+            }
+            drop(ticket);
         });
     }
     drop(listener);
@@ -427,12 +449,15 @@ fn unsubscribe_status_page(app: &App, s: &Subscriber, status: StatusCode) -> Res
     }
 }
 
-/// The subscriber with `token`, read without the lock: unknown tokens,
-/// the ones anybody can make up, never wait for it or cause a write.
+/// The subscriber with `token`. Unknown tokens, the ones anybody can make
+/// up, are answered from memory without a thread, a lock or a read.
 async fn find(app: &App, token: &str) -> Result<Option<Subscriber>, String> {
-    let store = app.store.clone();
+    if app.index.surely_unknown(token) {
+        return Ok(None);
+    }
+    let index = app.index.clone();
     let token = token.to_owned();
-    blocking(move || Ok(subscribers::find_by_token(&store.load()?, &token).cloned())).await
+    blocking(move || index.by_token(&token)).await
 }
 
 async fn unsubscribe(
@@ -448,23 +473,27 @@ async fn unsubscribe(
         Ok(fields) => fields,
         Err(status) => return app.bad_request(status),
     };
-    let found = match find(&app, &token).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return app.not_found(),
-        Err(e) => return app.unavailable(e),
-    };
-    if !fields.is_one_click() || found.status == Status::Unsubscribed {
-        // Without the field it is not what RFC 8058 clients or our page
-        // send: the page with the button that does, as a 400.
-        return unsubscribe_status_page(&app, &found, StatusCode::BAD_REQUEST);
+    if app.index.surely_unknown(&token) {
+        return app.not_found();
     }
-    let store = app.store.clone();
-    match blocking(move || store.unsubscribe_by_token(&token, now())).await {
-        Ok(Some(s)) => {
-            app.out.info(format!("unsubscribed {}", s.email));
+    if !fields.is_one_click() {
+        // Not what RFC 8058 clients or our page send: the page with the
+        // button that does, as a 400.
+        return match find(&app, &token).await {
+            Ok(Some(s)) => unsubscribe_status_page(&app, &s, StatusCode::BAD_REQUEST),
+            Ok(None) => app.not_found(),
+            Err(e) => app.unavailable(e),
+        };
+    }
+    let change = Change::Unsubscribe { token, at: now() };
+    match app.index.change(change).await {
+        Ok(Outcome::Unsubscribed(Some((s, now)))) => {
+            if now {
+                app.out.info(format!("unsubscribed {}", s.email));
+            }
             page(StatusCode::OK, Page::unsubscribed(&app.site, &s.email))
         }
-        Ok(None) => app.not_found(),
+        Ok(_) => app.not_found(),
         Err(e) => app.unavailable(e),
     }
 }
@@ -476,15 +505,11 @@ async fn confirm_page(
     let Some(token) = token(path) else {
         return app.not_found();
     };
-    let store = app.store.clone();
-    let list = match blocking(move || store.load()).await {
-        Ok(list) => list,
-        Err(e) => return app.unavailable(e),
-    };
-    match signup::look_up(&list, &token, now()) {
-        Link::Pending(s) => page(StatusCode::OK, Page::confirm_ask(&app.site, &s.email)),
-        Link::Active(s) => page(StatusCode::OK, Page::confirmed(&app.site, &s.email)),
-        Link::Invalid => app.not_found(),
+    match look_up(&app, token).await {
+        Ok(Link::Pending(s)) => page(StatusCode::OK, Page::confirm_ask(&app.site, &s.email)),
+        Ok(Link::Active(s)) => page(StatusCode::OK, Page::confirmed(&app.site, &s.email)),
+        Ok(Link::Invalid) => app.not_found(),
+        Err(e) => app.unavailable(e),
     }
 }
 
@@ -493,26 +518,30 @@ async fn confirm(State(app): State<Shared>, path: Result<Path<String>, PathRejec
         return app.not_found();
     };
     // Only a pending entry needs the lock and a write.
-    let store = app.store.clone();
-    let looked_up = {
-        let token = token.clone();
-        blocking(move || Ok(signup::look_up(&store.load()?, &token, now()))).await
-    };
-    match looked_up {
+    match look_up(&app, token.clone()).await {
         Ok(Link::Pending(_)) => {}
         Ok(Link::Active(s)) => return page(StatusCode::OK, Page::confirmed(&app.site, &s.email)),
         Ok(Link::Invalid) => return app.not_found(),
         Err(e) => return app.unavailable(e),
     }
-    let store = app.store.clone();
-    match blocking(move || signup::confirm(&store, &token, now())).await {
-        Ok(Link::Active(s)) => {
+    match app.index.change(Change::Confirm { token, at: now() }).await {
+        Ok(Outcome::Confirmed(Link::Active(s))) => {
             app.out.info(format!("confirmed {}", s.email));
             page(StatusCode::OK, Page::confirmed(&app.site, &s.email))
         }
         Ok(_) => app.not_found(),
         Err(e) => app.unavailable(e),
     }
+}
+
+/// What the confirmation link `token` leads to now; unknown tokens from
+/// memory, as in [`find`].
+async fn look_up(app: &App, token: String) -> Result<Link, String> {
+    if app.index.surely_unknown(&token) {
+        return Ok(Link::Invalid);
+    }
+    let index = app.index.clone();
+    blocking(move || index.look_up(&token, now())).await
 }
 
 async fn subscribe_page(State(app): State<Shared>) -> Response {
@@ -620,18 +649,19 @@ fn complete_signup(app: &App, signup: SignUp) {
         ));
         return;
     }
-    let pending = match signup::sign_up(&app.store, signup, now()) {
-        Ok(Some(pending)) => pending,
-        Ok(None) => {
+    let pending = match app
+        .index
+        .change_blocking(Change::SignUp { signup, at: now() })
+    {
+        Ok(Outcome::SignedUp(Some(pending))) => pending,
+        Ok(_) => {
             app.out
                 .info(format!("sign-up of {email}: already active, no mail"));
             return;
         }
         Err(e) => {
-            app.out.warn(format!(
-                "cannot store the sign-up of {email}: {}",
-                error_chain(&e)
-            ));
+            app.out
+                .warn(format!("cannot store the sign-up of {email}: {e}"));
             return;
         }
     };

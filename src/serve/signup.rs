@@ -114,7 +114,7 @@ pub fn confirm(store: &Store, token: &str, now: DateTime<FixedOffset>) -> Result
 
 /// True while a pending entry's link still works. An entry without a date
 /// (written by hand) has no age to expire by.
-fn fresh(s: &Subscriber, now: DateTime<FixedOffset>) -> bool {
+pub(crate) fn fresh(s: &Subscriber, now: DateTime<FixedOffset>) -> bool {
     s.subscribed_at.is_none_or(|at| now - at <= CONFIRM_WITHIN)
 }
 

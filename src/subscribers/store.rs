@@ -108,6 +108,20 @@ impl Store {
         Ok(value)
     }
 
+    /// For a writer that keeps the list in memory between changes (`serve`):
+    /// the writers' lock, held until the returned file is dropped.
+    pub fn lock_writers(&self) -> Result<File, StoreError> {
+        let lock = self.lock()?;
+        self.remove_stale_temp_files();
+        Ok(lock)
+    }
+
+    /// Replaces the file with `list`, atomically and synced; only under
+    /// [`Store::lock_writers`].
+    pub fn replace(&self, list: &[Subscriber]) -> Result<(), StoreError> {
+        self.write_atomically(&format::write(list))
+    }
+
     /// Unsubscribes the holder of `token` (the link in their digest) and
     /// returns them; `None` for an unknown token.
     pub fn unsubscribe_by_token(

@@ -9,6 +9,7 @@
 mod architecture;
 mod common;
 mod corpus;
+mod deadlines;
 mod postfix;
 mod preview;
 mod schedule;

@@ -5,7 +5,8 @@
 use crate::common;
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -43,10 +44,16 @@ impl Server {
     /// Starts `serve` in `pb`'s folder on a free loopback port and waits
     /// until it accepts connections.
     fn start(pb: &Postbode) -> Server {
+        Server::start_on(pb, "127.0.0.1".parse().unwrap())
+    }
+
+    /// [`Server::start`] on the address `ip`.
+    fn start_on(pb: &Postbode, ip: IpAddr) -> Server {
         let port = free_port();
+        let listen = SocketAddr::new(ip, port);
         let mut child = Command::new(env!("CARGO_BIN_EXE_postbode"))
             .current_dir(pb.path())
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--listen", &listen.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -63,7 +70,7 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(listen).is_err() {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("serve exited with {status}:\n{}", log.lock().unwrap());
             }
@@ -72,7 +79,7 @@ impl Server {
         }
         Server {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{listen}"),
             dir: pb.path().to_owned(),
             log,
         }
@@ -735,4 +742,203 @@ fn check_warns_about_a_plain_http_unsubscribe_url() {
         "{}",
         run.stdout
     );
+}
+
+// ------------------------------------------------------------ hostile traffic
+
+/// A hand edit of the list (in place: same file, same size) is seen at the
+/// next request that names an entry.
+#[test]
+fn a_hand_edit_is_seen_at_the_next_request() {
+    let pb = setup(3);
+    let server = Server::start(&pb);
+    let old = server.token(&reader(0));
+    let new = "0123456789abcdef0123456789abcdef";
+    assert_eq!(get(&server.url(&format!("/unsubscribe/{old}"))).status, 200);
+
+    let path = pb.path().join(LIST);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace(&old, new)).unwrap();
+    assert_eq!(get(&server.url(&format!("/unsubscribe/{old}"))).status, 404);
+    let page = get(&server.url(&format!("/unsubscribe/{new}")));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&reader(0)), "{}", page.body);
+
+    // An entry removed by hand is gone at once too.
+    let gone = server.token(&reader(1));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let list: Vec<Subscriber> = server
+        .list()
+        .into_iter()
+        .filter(|s| s.email != reader(1))
+        .collect();
+    std::fs::write(&path, subscribers::to_yaml(&list)).unwrap();
+    assert_ne!(text, std::fs::read_to_string(&path).unwrap());
+    assert_eq!(
+        one_click(&server.url(&format!("/unsubscribe/{gone}"))).status,
+        404
+    );
+    assert_eq!(server.list().len(), 2);
+}
+
+/// 32 clients click one-click links for 300 readers while another process
+/// runs `subscribers add` in a loop: every click and every add is in the
+/// final list.
+#[test]
+fn one_clicks_from_many_clients_land_while_adds_loop() {
+    const READERS: usize = 300;
+    const CLIENTS: usize = 32;
+    let pb = setup(READERS);
+    let server = Server::start(&pb);
+    let list = server.list();
+    let urls: Vec<String> = (0..READERS)
+        .map(|i| {
+            let s = subscribers::find(&list, &reader(i)).unwrap();
+            server.url(&format!("/unsubscribe/{}", s.token))
+        })
+        .collect();
+
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let adder = {
+        let done = Arc::clone(&done);
+        let dir = pb.path().to_owned();
+        std::thread::spawn(move || {
+            let mut added = 0;
+            while !done.load(std::sync::atomic::Ordering::Acquire) || added < 3 {
+                let out = Command::new(env!("CARGO_BIN_EXE_postbode"))
+                    .current_dir(&dir)
+                    .args(["subscribers", "add", &format!("loop{added:03}@example.org")])
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                added += 1;
+            }
+            added
+        })
+    };
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let mine: Vec<String> = urls.iter().skip(c).step_by(CLIENTS).cloned().collect();
+            std::thread::spawn(move || {
+                mine.iter()
+                    .map(|url| one_click(url).status)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for client in clients {
+        assert!(client.join().unwrap().iter().all(|&s| s == 200));
+    }
+    done.store(true, std::sync::atomic::Ordering::Release);
+    let added = adder.join().unwrap();
+
+    let list = server.list();
+    let count = |status| list.iter().filter(|s| s.status == status).count();
+    assert_eq!(list.len(), READERS + added);
+    assert_eq!(count(Status::Unsubscribed), READERS);
+    assert_eq!(count(Status::Active), added);
+}
+
+/// Opens `n` connections to `to` that never send a byte.
+fn idle_connections(to: SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| TcpStream::connect(to).expect("connect"))
+        .collect()
+}
+
+/// True when the server closed `stream` (it reads the end, or a reset)
+/// within `within`.
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut byte = [0u8; 1];
+    match stream.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+/// 600 connections that send nothing (more than the 512 open at once)
+/// neither keep a real request waiting nor stay open past the head timeout.
+#[test]
+fn idle_connections_are_closed_and_real_requests_get_in() {
+    let pb = setup(3);
+    let server = Server::start(&pb);
+    let addr: SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let opened = Instant::now();
+    let mut idle = idle_connections(addr, 600);
+
+    let quick: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(2)))
+        .build()
+        .into();
+    let token = server.token(&reader(0));
+    let url = server.url(&format!("/unsubscribe/{token}"));
+    let page = quick
+        .get(&url)
+        .call()
+        .expect("a real request is answered while 600 idle connections are open");
+    assert_eq!(page.status(), 200);
+
+    // The last one opened is still there, until the head timeout (5 s).
+    let last = idle.last_mut().unwrap();
+    assert!(!closed_within(last, Duration::from_millis(100)));
+    assert!(closed_within(last, Duration::from_secs(8)));
+    let waited = opened.elapsed();
+    assert!(waited >= Duration::from_secs(4), "closed after {waited:?}");
+}
+
+/// A local address that is not loopback (what a remote client looks like
+/// to `serve`).
+fn non_loopback_address() -> IpAddr {
+    let socket = UdpSocket::bind("0.0.0.0:0").unwrap();
+    // Connecting a UDP socket sends nothing; it picks the outgoing address.
+    socket
+        .connect("192.0.2.1:9")
+        .expect("this test needs a non-loopback network address");
+    let ip = socket.local_addr().unwrap().ip();
+    assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
+    ip
+}
+
+/// One client holds at most 32 connections; others still get in.
+#[test]
+fn one_client_cannot_hold_more_than_its_share() {
+    let ip = non_loopback_address();
+    let pb = setup(3);
+    let server = Server::start_on(&pb, "0.0.0.0".parse().unwrap());
+    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
+    let addr = SocketAddr::new(ip, port);
+    let mut mine = idle_connections(addr, 32);
+    let mut one_more = TcpStream::connect(addr).unwrap();
+    assert!(
+        closed_within(&mut one_more, Duration::from_secs(2)),
+        "the 33rd connection of one client is closed"
+    );
+    assert!(!closed_within(&mut mine[0], Duration::from_millis(200)));
+    // Loopback (the reverse proxy) is not held to a client's share.
+    let mut proxied = idle_connections(SocketAddr::new([127, 0, 0, 1].into(), port), 40);
+    assert!(!closed_within(&mut proxied[39], Duration::from_millis(200)));
+    // A place given back is a place to use.
+    drop(mine.pop());
+    std::thread::sleep(Duration::from_millis(300));
+    let mut other = TcpStream::connect(addr).unwrap();
+    other
+        .write_all(b"GET /subscribe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    other
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = other.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
