@@ -117,7 +117,7 @@ impl std::error::Error for WireError {}
 
 /// Whole seconds, or tenths below ten seconds (test settings use those).
 fn seconds(d: Duration) -> String {
-    if d.as_millis() % 1000 == 0 || d >= Duration::from_secs(10) {
+    if d.as_millis().is_multiple_of(1000) || d >= Duration::from_secs(10) {
         d.as_secs().to_string()
     } else {
         format!("{:.1}", d.as_secs_f64())
