@@ -108,7 +108,7 @@ impl Conns {
     pub fn admit(self: &Arc<Self>, client: IpAddr) -> Option<Ticket> {
         let mut r = self.lock();
         let held = r.per_client.get(&client).copied().unwrap_or(0);
-        if !client.is_loopback() && held >= self.per_client {
+        if !is_proxy(client) && held >= self.per_client {
             return None;
         }
         if r.live.len() >= self.max {
@@ -150,6 +150,13 @@ impl Conns {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The address a reverse proxy on this machine connects from: every reader
+/// behind it shares it, so it is not held to one client's share. Other
+/// loopback addresses (127.0.0.2, …) are clients like any other.
+fn is_proxy(client: IpAddr) -> bool {
+    client == IpAddr::from([127, 0, 0, 1]) || client == IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
 }
 
 #[cfg(test)]

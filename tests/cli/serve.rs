@@ -6,7 +6,7 @@ use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -899,27 +899,33 @@ fn idle_connections_are_closed_and_real_requests_get_in() {
 
 /// A local address that is not loopback (what a remote client looks like
 /// to `serve`).
-fn non_loopback_address() -> IpAddr {
-    let socket = UdpSocket::bind("0.0.0.0:0").unwrap();
-    // Connecting a UDP socket sends nothing; it picks the outgoing address.
+/// `n` open connections to `to` from the loopback address `from`: a client
+/// of its own, on this machine only.
+fn idle_connections_from(from: IpAddr, to: SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n).map(|_| connect_from(from, to)).collect()
+}
+
+fn connect_from(from: IpAddr, to: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket
-        .connect("192.0.2.1:9")
-        .expect("this test needs a non-loopback network address");
-    let ip = socket.local_addr().unwrap().ip();
-    assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
-    ip
+        .bind(&SocketAddr::new(from, 0).into())
+        .expect("bind a second loopback address");
+    socket.connect(&to.into()).expect("connect");
+    socket.into()
 }
 
 /// One client holds at most 32 connections; others still get in.
 #[test]
 fn one_client_cannot_hold_more_than_its_share() {
-    let ip = non_loopback_address();
+    // A client at 127.0.0.2: loopback traffic only, and not the proxy's
+    // address (127.0.0.1), which is not held to a share.
+    let client: IpAddr = [127, 0, 0, 2].into();
     let pb = setup(3);
-    let server = Server::start_on(&pb, "0.0.0.0".parse().unwrap());
-    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
-    let addr = SocketAddr::new(ip, port);
-    let mut mine = idle_connections(addr, 32);
-    let mut one_more = TcpStream::connect(addr).unwrap();
+    let server = Server::start(&pb);
+    let addr: SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let port = addr.port();
+    let mut mine = idle_connections_from(client, addr, 32);
+    let mut one_more = connect_from(client, addr);
     assert!(
         closed_within(&mut one_more, Duration::from_secs(2)),
         "the 33rd connection of one client is closed"
@@ -931,7 +937,7 @@ fn one_client_cannot_hold_more_than_its_share() {
     // A place given back is a place to use.
     drop(mine.pop());
     std::thread::sleep(Duration::from_millis(300));
-    let mut other = TcpStream::connect(addr).unwrap();
+    let mut other = connect_from(client, addr);
     other
         .write_all(b"GET /subscribe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
