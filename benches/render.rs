@@ -65,6 +65,12 @@ fn edition() -> Edition {
                 source: format!("_posts/2026-11-16-bericht-{i}.md"),
                 origin: String::new(),
                 tags: Vec::new(),
+                story: String::new(),
+            also: None,
+            rank: 0,
+            story_posts: 1,
+            featured: false,
+                priority: 0,
             }
         })
         .collect();
@@ -90,6 +96,7 @@ fn context(categories: &[String]) -> Context<'_> {
         timezone: "Europe/Amsterdam".parse().expect("a timezone"),
         subject: "{site} — week {week}: {count} berichten",
         web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
+        category_url: None,
         categories,
     }
 }

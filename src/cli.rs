@@ -152,6 +152,11 @@ pub struct PostsArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
+
+    /// Group the table by story, strongest first (see "How posts are
+    /// chosen" in the README).
+    #[arg(long, conflicts_with = "json")]
+    pub stories: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,9 +6,10 @@
 //! alone (see [`edition_id`]), so the same window always means the same
 //! edition. Within an edition a source URL and a title appear once, and a
 //! post with several categories appears once, in the first of its categories
-//! that has a section.
+//! that has a section. Which posts make it is [`pick`]'s job: stories,
+//! ranked, spread over the window's days.
 
-use std::collections::HashSet;
+mod pick;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
@@ -26,9 +27,12 @@ pub struct Edition {
     pub id: String,
     pub window: Window,
     pub sections: Vec<Section>,
+    /// Posts the window held (after the category filter), shown or not.
+    pub posts_in_window: usize,
 }
 
-/// The posts of one category, newest first.
+/// The items of one category: strongest first when posts were left out,
+/// else newest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
     /// The category as the filter or the posts spell it; `other` for the
@@ -38,6 +42,8 @@ pub struct Section {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub other: bool,
     pub items: Vec<Post>,
+    /// Posts of this category the edition left out.
+    pub more: usize,
 }
 
 impl Edition {
@@ -87,12 +93,18 @@ impl Edition {
                             .iter()
                             .find(|s| !s.other && fold(&s.category) == key)
                             .map_or_else(|| category.clone(), |s| s.category.clone());
+                        let more = self
+                            .sections
+                            .iter()
+                            .find(|s| !s.other && fold(&s.category) == key)
+                            .map_or(0, |s| s.more);
                         sections.push((
                             key.clone(),
                             Section {
                                 category: name,
                                 other: false,
                                 items: Vec::new(),
+                                more,
                             },
                         ));
                         sections.len() - 1
@@ -110,10 +122,16 @@ impl Edition {
                 })
         };
         sections.sort_by_key(|(key, _)| rank(key));
+        // Items keep the edition's order: by rank when it left posts out.
+        let ranked = self.sections.iter().any(|s| s.more > 0);
         let sections = sections
             .into_iter()
             .map(|(_, mut s)| {
-                s.items.sort_by_key(|p| std::cmp::Reverse(p.date));
+                if ranked {
+                    s.items.sort_by_key(|p| p.rank);
+                } else {
+                    s.items.sort_by(pick::newest_first);
+                }
                 s
             })
             .collect();
@@ -121,12 +139,14 @@ impl Edition {
             id: self.id.clone(),
             window: self.window,
             sections,
+            posts_in_window: self.posts_in_window,
         }
     }
 }
 
-/// `{"id", "window": {"since", "until"}, "count", "sections": [{"category",
-/// "items": [post…]}]}`; items have the keys of `posts --json`.
+/// `{"id", "window": {"since", "until"}, "count", "posts_in_window",
+/// "sections": [{"category", "items": [post…], "more"}]}`; items have the
+/// keys of `posts --json` plus `also`.
 impl Serialize for Edition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
@@ -134,7 +154,7 @@ impl Serialize for Edition {
             since: String,
             until: String,
         }
-        let mut s = serializer.serialize_struct("Edition", 4)?;
+        let mut s = serializer.serialize_struct("Edition", 5)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field(
             "window",
@@ -144,6 +164,7 @@ impl Serialize for Edition {
             },
         )?;
         s.serialize_field("count", &self.len())?;
+        s.serialize_field("posts_in_window", &self.posts_in_window)?;
         s.serialize_field("sections", &self.sections)?;
         s.end()
     }
@@ -211,9 +232,9 @@ fn window_after(
 }
 
 /// Selects the edition for `window` from `posts` (any order): those in the
-/// window and in `filter` (empty: every post), without repeated source URLs
-/// or titles, at most `max_per_category` per section and `max_posts` in all
-/// (the newest win). Sections follow `filter`'s order, else the largest
+/// window and in `filter` (empty: every post), grouped into stories, each
+/// story once (see [`pick`]), at most `max_per_category` per section and
+/// `max_posts` in all. Sections follow `filter`'s order, else the largest
 /// first; posts without a category form a final `other` section.
 pub fn select(
     posts: Vec<Post>,
@@ -233,50 +254,8 @@ pub fn select(
     // Newest first; the source path breaks ties so the result does not
     // depend on the order posts were read in.
     posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.source.cmp(&b.source)));
-
-    let mut seen_urls = HashSet::new();
-    let mut seen_titles = HashSet::new();
-    // (key, section), keys folded; the other section has key `None`.
-    let mut sections: Vec<(Option<String>, Section)> = Vec::new();
-    for post in posts {
-        let url_new = seen_urls.insert(url_key(&post.url));
-        let title_new = seen_titles.insert(title_key(&post.title));
-        if !url_new || !title_new {
-            continue;
-        }
-        let category = post
-            .categories
-            .iter()
-            .find(|c| wanted.is_empty() || wanted.contains(&fold(c)))
-            .cloned();
-        let key = category.as_deref().map(fold);
-        let at = match sections.iter().position(|(k, _)| *k == key) {
-            Some(i) => i,
-            None => {
-                let name = match (&category, &key) {
-                    (Some(c), Some(k)) => filter
-                        .iter()
-                        .find(|f| fold(f) == *k)
-                        .map_or_else(|| c.clone(), |f| f.trim().to_owned()),
-                    _ => "other".to_owned(),
-                };
-                sections.push((
-                    key.clone(),
-                    Section {
-                        category: name,
-                        other: key.is_none(),
-                        items: Vec::new(),
-                    },
-                ));
-                sections.len() - 1
-            }
-        };
-        let items = &mut sections[at].1.items;
-        if items.len() < digest.max_per_category {
-            items.push(post);
-        }
-    }
-    cap_total(&mut sections, digest.max_posts);
+    let posts_in_window = posts.len();
+    let mut sections = pick::pick(posts, &wanted, filter, digest);
     sections.retain(|(_, s)| !s.items.is_empty());
 
     let rank = |key: &Option<String>, size: usize| match key {
@@ -291,34 +270,7 @@ pub fn select(
         id: edition_id(&window),
         window,
         sections: sections.into_iter().map(|(_, s)| s).collect(),
-    }
-}
-
-/// Keeps the `max` newest posts over all sections.
-fn cap_total(sections: &mut [(Option<String>, Section)], max: usize) {
-    let total: usize = sections.iter().map(|(_, s)| s.items.len()).sum();
-    if total <= max {
-        return;
-    }
-    let mut dates: Vec<DateTime<FixedOffset>> = sections
-        .iter()
-        .flat_map(|(_, s)| s.items.iter().map(|p| p.date))
-        .collect();
-    dates.sort_by(|a, b| b.cmp(a));
-    let cutoff = dates[max - 1];
-    // Posts at the cutoff instant are kept in section order until `max`.
-    let mut room = max - dates.iter().filter(|d| **d > cutoff).count();
-    for (_, s) in sections.iter_mut() {
-        s.items.retain(|p| {
-            if p.date > cutoff {
-                true
-            } else if p.date == cutoff && room > 0 {
-                room -= 1;
-                true
-            } else {
-                false
-            }
-        });
+        posts_in_window,
     }
 }
 
@@ -398,6 +350,12 @@ mod tests {
             source: format!("_posts/2026-11-{day:02}-{slug}.md"),
             origin: String::new(),
             tags: Vec::new(),
+            story: String::new(),
+            also: None,
+            rank: 0,
+            story_posts: 1,
+            featured: false,
+            priority: 0,
         }
     }
 
@@ -509,7 +467,7 @@ mod tests {
     }
 
     #[test]
-    fn caps_keep_the_newest() {
+    fn caps_keep_one_story_a_day_then_the_newest() {
         let posts: Vec<Post> = (0..6)
             .map(|i| post(&format!("A{i}"), 16 + i, 9, &["a"]))
             .chain((0..3).map(|i| post(&format!("B{i}"), 16 + i, 10, &["b"])))
@@ -520,14 +478,19 @@ mod tests {
             ..digest()
         };
         let e = select(posts, week(), &[], &d);
+        // Six days with posts, room for five: the five newest days each get
+        // their strongest (here: newest) story; B1 beats A1 on the 17th.
         assert_eq!(
             titles(&e),
             vec![
-                section("a", &["A5", "A4", "A3", "A2"]),
-                section("b", &["B2"]),
+                section("a", &["A5", "A4", "A3"]),
+                section("b", &["B2", "B1"]),
             ]
         );
         assert_eq!(e.len(), 5);
+        assert_eq!(e.posts_in_window, 9);
+        assert_eq!(e.sections[0].more, 3);
+        assert_eq!(e.sections[1].more, 1);
     }
 
     #[test]
@@ -599,5 +562,67 @@ mod tests {
         ] {
             assert!(item.get(key).is_some(), "{key}");
         }
+    }
+
+    /// A post on `outlet` reporting the grensrechter story.
+    fn report(title: &str, outlet: &str, day: u32, hour: u32) -> Post {
+        let mut p = post(title, day, hour, &["sport"]);
+        p.url = format!("https://{outlet}/{}", title.len() * 31 + hour as usize);
+        p.summary = "Een 34-jarige grensrechter van de Haarlemse voetbalclub Geel-Wit die eind maart \
+            een keeper van UNO uit Hoofddorp knock-out sloeg, is door de KNVB voor drie jaar geschorst."
+            .to_owned();
+        p
+    }
+
+    #[test]
+    fn stories_rank_by_outlets_and_link_the_others() {
+        let d = DigestConfig {
+            max_posts: 2,
+            ..digest()
+        };
+        let posts = vec![
+            report(
+                "Grensrechter drie jaar geschorst na slaan keeper",
+                "www.telegraaf.nl",
+                16,
+                9,
+            ),
+            report(
+                "Drie jaar schorsing voor grensrechter die keeper knock-out sloeg",
+                "nu.nl",
+                16,
+                10,
+            ),
+            report(
+                "Gewelddadige grensrechter drie jaar geschorst door KNVB",
+                "nos.nl",
+                16,
+                11,
+            ),
+            post("Alone on the same day", 16, 12, &["sport"]),
+            post("Alone and newest", 17, 9, &["sport"]),
+            post("Alone and older", 16, 8, &["sport"]),
+        ];
+        let e = select(posts.clone(), week(), &[], &d);
+        let items: Vec<&Post> = e.items().collect();
+        assert_eq!(items.len(), 2);
+        // The three-outlet story first, then the 17th's only post.
+        assert!(items[0].title.contains("rechter"), "{:?}", items[0].title);
+        assert_eq!(items[1].title, "Alone and newest");
+        let also = items[0].also.as_ref().unwrap();
+        assert_eq!(also.len(), 2);
+        assert!(also
+            .iter()
+            .all(|a| a.domain != crate::render::domain(&items[0].url).unwrap()));
+        assert_eq!(e.posts_in_window, 6);
+        assert_eq!(e.sections[0].more, 2);
+        assert!(items.iter().all(|p| !p.story.is_empty()));
+
+        // The editor's word beats coverage.
+        let mut posts = posts;
+        posts[5].priority = 3;
+        let e = select(posts, week(), &[], &d);
+        let titles: Vec<&str> = e.items().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles[0], "Alone and older");
     }
 }

@@ -14,6 +14,7 @@ pub mod send;
 pub mod serve;
 pub mod site;
 pub mod state;
+pub mod stories;
 pub mod subscribers;
 pub mod window;
 

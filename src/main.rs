@@ -10,7 +10,8 @@ mod cmd;
 
 // The library's modules, reachable as `crate::…` from the command layer.
 use postbode::{
-    config, edition, mail, output, render, schedule, send, serve, site, state, subscribers, window,
+    config, edition, mail, output, render, schedule, send, serve, site, state, stories,
+    subscribers, window,
 };
 
 fn main() -> ExitCode {

@@ -8,12 +8,15 @@ use std::borrow::Cow;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use postbode_templates::strings::{display_name, Strings};
-use postbode_templates::{ItemView, Language, SectionView, View};
+use postbode_templates::{AlsoView, ItemView, Language, MoreView, SectionView, View};
 
 use crate::config::{is_http_url, DigestConfig};
 use crate::edition::Edition;
 use crate::site::text::collapse_whitespace;
 use crate::site::SiteSettings;
+
+mod fit;
+pub use fit::{fit, HTML_LIMIT};
 
 /// Everything about the site and the reader that rendering needs besides
 /// the edition.
@@ -31,6 +34,9 @@ pub struct Context<'a> {
     /// Where the edition can be read on the web; `{id}` is replaced by the
     /// edition's id. No link when `None`.
     pub web_url: Option<&'a str>,
+    /// `digest.category_url`: `{category}` is replaced by a section's
+    /// category; where its "more posts" line links. The site when `None`.
+    pub category_url: Option<&'a str>,
     /// The categories the reader chose (empty: all), for the footer.
     pub categories: &'a [String],
 }
@@ -45,6 +51,7 @@ impl<'a> Context<'a> {
             timezone: site.timezone,
             subject: &digest.subject,
             web_url: digest.web_url.as_deref(),
+            category_url: digest.category_url.as_deref(),
             categories: &[],
         }
     }
@@ -68,17 +75,28 @@ pub struct Rendered {
     pub subject: String,
     /// How many posts it shows.
     pub count: usize,
+    /// The lowest-ranked items left out to keep the HTML under
+    /// [`HTML_LIMIT`].
+    pub dropped: usize,
     pub html: String,
     pub text: String,
 }
 
-/// Renders `edition` for the reader `ctx` describes.
+/// Renders `edition` for the reader `ctx` describes, without the
+/// lowest-ranked items if the HTML would pass [`HTML_LIMIT`] (see [`fit`],
+/// which also gives the edition as rendered).
 pub fn render(edition: &Edition, ctx: &Context<'_>) -> Rendered {
+    fit(edition, ctx).1
+}
+
+/// Renders all of `edition`, however long.
+fn render_all(edition: &Edition, ctx: &Context<'_>) -> Rendered {
     let view = view(edition, ctx);
     Rendered {
         edition_id: edition.id.clone(),
         subject: view.subject.clone(),
         count: edition.len(),
+        dropped: 0,
         html: postbode_templates::html(&view),
         text: postbode_templates::text(&view),
     }
@@ -101,6 +119,22 @@ pub fn view(edition: &Edition, ctx: &Context<'_>) -> View {
             } else {
                 display_name(&clean(&sec.category))
             },
+            more: (sec.more > 0).then(|| MoreView {
+                text: s.more_line(
+                    sec.more,
+                    &if sec.other {
+                        s.other.to_owned()
+                    } else {
+                        display_name(&clean(&sec.category))
+                    },
+                ),
+                url: match (ctx.category_url, sec.other) {
+                    (Some(pattern), false) => {
+                        http(&pattern.replace("{category}", &path_segment(&sec.category)))
+                    }
+                    _ => http(&ctx.site_home),
+                },
+            }),
             items: sec
                 .items
                 .iter()
@@ -113,6 +147,18 @@ pub fn view(edition: &Edition, ctx: &Context<'_>) -> View {
                         date: s.long_date(local_date(p.date, ctx.timezone)),
                         summary: clean(&p.summary).into_owned(),
                         image: p.image.as_deref().and_then(http),
+                        also: p
+                            .also
+                            .iter()
+                            .flatten()
+                            .filter_map(|a| {
+                                Some(AlsoView {
+                                    url: http(&a.url)?,
+                                    domain: domain(&a.url)?,
+                                    title: clean(&a.title).into_owned(),
+                                })
+                            })
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -121,6 +167,9 @@ pub fn view(edition: &Edition, ctx: &Context<'_>) -> View {
     let count = sections.iter().map(|sec| sec.items.len()).sum::<usize>();
     let count_line = if count == 0 {
         s.empty.to_owned()
+    } else if edition.sections.iter().any(|sec| sec.more > 0) {
+        // Posts were left out: say how many the window held.
+        s.top_line(count, edition.posts_in_window)
     } else {
         s.count_line(count, sections.len())
     };
@@ -219,6 +268,20 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A category as one URL path segment: unreserved characters as they are,
+/// everything else percent-encoded.
+fn path_segment(category: &str) -> String {
+    let mut out = String::new();
+    for b in category.trim().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `url` when it is an absolute http(s) URL.
 pub fn http(url: &str) -> Option<String> {
     let url = url.trim();
@@ -273,6 +336,7 @@ mod tests {
             id: "x".into(),
             window: crate::window::Window { since, until },
             sections: Vec::new(),
+            posts_in_window: 0,
         };
         let tz: Tz = "Europe/Amsterdam".parse().unwrap();
         let s = Strings::of(Language::Nl);

@@ -134,6 +134,16 @@ fn section_rows(v: &View, section: &SectionView) -> Markup {
         @for item in &section.items {
             (item_row(v, item))
         }
+        @if let Some(more) = &section.more {
+            tr { td style=(st::MORE_CELL) {
+                @if let Some(url) = &more.url {
+                    a href=(url) style=(st::MORE_LINK) { (more.text) }
+                } @else {
+                    (more.text)
+                }
+            } }
+            (NL)
+        }
     }
 }
 
@@ -166,6 +176,16 @@ fn item_row(v: &View, item: &ItemView) -> Markup {
             (NL)
             @if !item.summary.is_empty() {
                 p style=(st::SUMMARY) { (item.summary) }
+                (NL)
+            }
+            @if !item.also.is_empty() {
+                p style=(st::ALSO) {
+                    (v.s.also) ": "
+                    @for (i, a) in item.also.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(a.url) title=(a.title) style=(st::ALSO_LINK) { (a.domain) }
+                    }
+                }
                 (NL)
             }
         } }

@@ -15,7 +15,7 @@ pub mod strings;
 pub mod style;
 pub mod view;
 
-pub use view::{ItemView, SectionView, View};
+pub use view::{AlsoView, ItemView, MoreView, SectionView, View};
 
 /// The reader's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]

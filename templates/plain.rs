@@ -62,6 +62,16 @@ fn section_into(out: &mut String, v: &View, section: &SectionView) {
         if let Some(url) = &item.url {
             link_into(out, v.s.read, url);
         }
+        for a in &item.also {
+            link_into(out, &format!("{} {}", v.s.also, a.domain), &a.url);
+        }
+    }
+    if let Some(more) = &section.more {
+        out.push('\n');
+        match &more.url {
+            Some(url) => link_into(out, &more.text, url),
+            None => wrap_into(out, &more.text),
+        }
     }
 }
 

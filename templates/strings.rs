@@ -24,6 +24,8 @@ pub struct Strings {
     pub empty: &'static str,
     /// Shown after the last item's text in the plain-text part: "Lees verder".
     pub read: &'static str,
+    /// Before the links to other outlets' reports of a story.
+    pub also: &'static str,
     days: [&'static str; 7],
     months: [&'static str; 12],
 }
@@ -37,6 +39,7 @@ pub static NL: Strings = Strings {
     view_online: "Bekijk deze mail in je browser",
     empty: "Er zijn in deze periode geen nieuwe berichten.",
     read: "Lees verder",
+    also: "Ook bij",
     days: [
         "maandag",
         "dinsdag",
@@ -71,6 +74,7 @@ pub static EN: Strings = Strings {
     view_online: "View this e-mail in your browser",
     empty: "There are no new posts in this period.",
     read: "Read more",
+    also: "Also at",
     days: [
         "Monday",
         "Tuesday",
@@ -162,6 +166,44 @@ impl Strings {
             (false, n, 1) => format!("{n} new posts."),
             (false, n, s) => format!("{n} new posts in {s} sections."),
         }
+    }
+
+    /// The line under the heading when the window held more posts than the
+    /// digest shows: `De 50 belangrijkste verhalen uit 7.075 berichten.`
+    pub fn top_line(&self, stories: usize, posts: usize) -> String {
+        let posts = self.number(posts);
+        match (self.is_dutch(), stories) {
+            (true, 1) => format!("Het belangrijkste verhaal uit {posts} berichten."),
+            (true, n) => format!("De {n} belangrijkste verhalen uit {posts} berichten."),
+            (false, 1) => format!("The top story from {posts} posts."),
+            (false, n) => format!("The {n} top stories from {posts} posts."),
+        }
+    }
+
+    /// A section's last line when it left posts out: `en nog 312 berichten
+    /// in Sport`.
+    pub fn more_line(&self, more: usize, section: &str) -> String {
+        let n = self.number(more);
+        match (self.is_dutch(), more) {
+            (true, 1) => format!("en nog 1 bericht in {section}"),
+            (true, _) => format!("en nog {n} berichten in {section}"),
+            (false, 1) => format!("and 1 more post in {section}"),
+            (false, _) => format!("and {n} more posts in {section}"),
+        }
+    }
+
+    /// `7.075` in Dutch, `7,075` in English.
+    pub fn number(&self, n: usize) -> String {
+        let sep = if self.is_dutch() { '.' } else { ',' };
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
     }
 
     /// Why the reader gets this mail; `categories` are the sections they
@@ -411,6 +453,18 @@ mod tests {
         );
         assert_eq!(NL.count_line(1, 1), "Eén nieuw bericht.");
         assert_eq!(EN.count_line(7, 3), "7 new posts in 3 sections.");
+        assert_eq!(
+            NL.top_line(50, 7075),
+            "De 50 belangrijkste verhalen uit 7.075 berichten."
+        );
+        assert_eq!(
+            EN.top_line(50, 7075),
+            "The 50 top stories from 7,075 posts."
+        );
+        assert_eq!(NL.more_line(312, "Sport"), "en nog 312 berichten in Sport");
+        assert_eq!(EN.more_line(1, "Sport"), "and 1 more post in Sport");
+        assert_eq!(NL.number(1_234_567), "1.234.567");
+        assert_eq!(EN.number(999), "999");
     }
 
     #[test]

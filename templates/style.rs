@@ -190,6 +190,20 @@ pub const META: &str = concat!(
 );
 pub const SUMMARY: &str =
     "margin:8px 0 0 0;font-size:15px;line-height:22px;mso-line-height-rule:exactly;";
+/// "Ook bij: nos.nl, ad.nl" under an item: small, like the meta line.
+pub const ALSO: &str = concat!(
+    "margin:8px 0 0 0;font-size:13px;line-height:18px;mso-line-height-rule:exactly;color:",
+    muted!(),
+    ";"
+);
+pub const ALSO_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
+/// A section's "en nog 312 berichten in Sport" line.
+pub const MORE_CELL: &str = concat!(
+    "padding:12px 24px 16px 24px;font-family:",
+    sans!(),
+    ";font-size:14px;line-height:20px;mso-line-height-rule:exactly;text-align:left;"
+);
+pub const MORE_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
 
 pub const FOOTER_CELL: &str = concat!(
     "padding:24px 24px 40px 24px;font-family:",

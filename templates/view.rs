@@ -28,6 +28,25 @@ pub struct View {
 pub struct SectionView {
     pub heading: String,
     pub items: Vec<ItemView>,
+    /// `en nog 312 berichten in Sport`, when the section left posts out.
+    pub more: Option<MoreView>,
+}
+
+/// The line that says how many posts a section left out, and where they are.
+#[derive(Debug)]
+pub struct MoreView {
+    pub text: String,
+    pub url: Option<String>,
+}
+
+/// Another outlet's report of an item's story.
+#[derive(Debug)]
+pub struct AlsoView {
+    /// The outlet's domain: the link's text.
+    pub domain: String,
+    /// The report's title: the link's hover text.
+    pub title: String,
+    pub url: String,
 }
 
 #[derive(Debug)]
@@ -42,6 +61,8 @@ pub struct ItemView {
     pub summary: String,
     /// The image, when it is an http(s) URL.
     pub image: Option<String>,
+    /// Up to three other outlets' reports of the story.
+    pub also: Vec<AlsoView>,
 }
 
 impl View {

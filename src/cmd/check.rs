@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::Output;
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::render::{render, Context, HTML_LIMIT};
 use crate::site::{self, LoadOptions, SiteSettings};
 
 pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode> {
@@ -55,6 +56,8 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
         }
     }
 
+    clipping_warning(config, &site)?;
+
     for p in crate::subscribers::check(&config.subscribers.file) {
         println!("{p}");
         problems += 1;
@@ -82,4 +85,26 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A warning, not a problem: the next edition (the window `preview` shows
+/// by default) would pass Gmail's clipping size, so it leaves out its
+/// lowest-ranked items.
+fn clipping_warning(config: &Config, site: &SiteSettings) -> Result<()> {
+    let window = crate::send::window(config, site, &Default::default())?;
+    // Load problems were reported above.
+    let (edition, _) = crate::send::load_edition(config, site, &[], window)?;
+    let rendered = render(&edition, &Context::new(site, &config.digest));
+    if rendered.dropped > 0 {
+        println!(
+            "{}: warning: the edition {} would pass {} KB of HTML with `digest.max_posts` = {}: \
+             it leaves out its {} lowest-ranked stories (Gmail clips longer messages)",
+            config.path.display(),
+            window.describe(site.timezone),
+            HTML_LIMIT / 1000,
+            config.digest.max_posts,
+            rendered.dropped
+        );
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! `postbode posts`: every published post in a window that passes the
-//! category filter, newest first, as a table or JSON.
+//! category filter, newest first, as a table, JSON, or grouped by story.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use super::Output;
 use crate::cli::{PostsArgs, WindowArgs};
 use crate::config::Config;
 use crate::site::{self, LoadOptions, Post, SiteSettings};
+use crate::stories;
 use crate::window::Window;
 
 pub fn run(config: &Config, args: &PostsArgs, out: &Output) -> Result<ExitCode> {
@@ -24,17 +25,43 @@ pub fn run(config: &Config, args: &PostsArgs, out: &Output) -> Result<ExitCode> 
     )?;
     report_warnings(&loaded.warnings, out);
     let wanted = crate::send::category_filter(config, &args.window.categories);
-    let posts: Vec<&Post> = loaded
+    let mut posts: Vec<Post> = loaded
         .posts
-        .iter()
+        .into_iter()
         .filter(|p| p.in_categories(&wanted))
         .collect();
+    let stories = stories::group(&posts);
+    for s in &stories {
+        for &m in &s.members {
+            posts[m].story = s.id.clone();
+        }
+    }
 
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut w, &posts)?;
         writeln!(w)?;
+    } else if args.stories {
+        let mut order: Vec<&stories::Story> = stories.iter().collect();
+        order.sort_by_cached_key(|s| stories::strength(&posts, s));
+        for s in order {
+            let lead = &posts[s.lead];
+            writeln!(
+                w,
+                "{}  {} · {}  {}",
+                s.id,
+                plural(s.outlets, "outlet"),
+                plural(s.members.len(), "post"),
+                lead.title
+            )?;
+            for &m in &s.members {
+                let p = &posts[m];
+                let local = p.date.with_timezone(&site.timezone);
+                writeln!(w, "    {}  {}", local.format("%Y-%m-%d %H:%M"), p.title)?;
+                writeln!(w, "                      {}", p.url)?;
+            }
+        }
     } else {
         for p in &posts {
             let local = p.date.with_timezone(&site.timezone);
@@ -50,8 +77,9 @@ pub fn run(config: &Config, args: &PostsArgs, out: &Output) -> Result<ExitCode> 
     }
     w.flush()?;
     out.info(format!(
-        "{} posts {}",
+        "{} posts in {} stories {}",
         posts.len(),
+        stories.len(),
         window.describe(site.timezone)
     ));
     Ok(ExitCode::SUCCESS)
@@ -83,6 +111,14 @@ pub fn report_warnings(warnings: &[site::Warning], out: &Output) {
             "{} problems with post files (see them with `-v` or `postbode check`)",
             warnings.len()
         ));
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

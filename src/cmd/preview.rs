@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::edition::Edition;
 use crate::mail::body::{Letter, Personal};
 use crate::mail::compose::{compose, fill_unsubscribe_url, Recipient, SenderSettings};
-use crate::render::{render, Context};
+use crate::render::Context;
 use crate::send;
 use crate::site::SiteSettings;
 
@@ -31,7 +31,11 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
     let edition: Edition = edition.for_categories(&recipient.categories);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.categories = &recipient.categories;
-    let rendered = Letter::new(render(&edition, &ctx));
+    let (fitted, rendered) = crate::render::fit(&edition, &ctx);
+    let dropped = rendered.dropped;
+    // The JSON shows what the mail shows.
+    let edition = fitted.unwrap_or(edition);
+    let rendered = Letter::new(rendered);
 
     // The unsubscribe link needs no sender; the `.eml` does, and says so.
     let sender = SenderSettings::resolve(&config.sender);
@@ -87,10 +91,20 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
         ));
     }
     out.info(format!(
-        "{} posts in {} sections {period}; subject: {}{}",
+        "{} items from {} posts in {} sections {period}; subject: {}{}{}",
         edition.len(),
+        edition.posts_in_window,
         edition.sections.len(),
         rendered.subject,
+        if dropped > 0 {
+            format!(
+                "; left out the {} lowest-ranked stories to keep the HTML under {} KB (Gmail clips longer messages)",
+                dropped,
+                crate::render::HTML_LIMIT / 1000
+            )
+        } else {
+            String::new()
+        },
         if wrote.is_empty() {
             String::new()
         } else {

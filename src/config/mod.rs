@@ -111,6 +111,9 @@ pub struct DigestConfig {
     /// Where an edition can be read on the web, `{id}` replaced by its id;
     /// adds a "view on the web" link when set.
     pub web_url: Option<String>,
+    /// A category's page on the site, `{category}` replaced by its name;
+    /// where a section's "and 312 more posts" line links (else the site).
+    pub category_url: Option<String>,
 }
 
 impl Default for DigestConfig {
@@ -124,6 +127,7 @@ impl Default for DigestConfig {
             send_empty: false,
             subject: "{site} — {date}".to_owned(),
             web_url: None,
+            category_url: None,
         }
     }
 }
@@ -367,6 +371,13 @@ impl Config {
             if !is_http_url(url) {
                 return Err(format!(
                     "`digest.web_url` must be an http(s) URL, not `{url}`"
+                ));
+            }
+        }
+        if let Some(url) = &self.digest.category_url {
+            if !is_http_url(url) {
+                return Err(format!(
+                    "`digest.category_url` must be an http(s) URL, not `{url}`"
                 ));
             }
         }

@@ -290,6 +290,7 @@ mod tests {
             id: crate::edition::edition_id(&window),
             window,
             sections: Vec::new(),
+            posts_in_window: 0,
         };
         let categories = vec!["tech".to_owned()];
         let ctx = crate::render::Context {
@@ -299,6 +300,7 @@ mod tests {
             timezone: "Europe/Amsterdam".parse().unwrap(),
             subject: "{site}",
             web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
+            category_url: None,
             categories: &categories,
         };
         let r = Letter::new(render(&edition, &ctx));

@@ -331,6 +331,15 @@ fn build(
         source: file.rel.clone(),
         origin: String::new(),
         tags: page.tags,
+        story: String::new(),
+        also: None,
+        rank: 0,
+        story_posts: 1,
+        featured: data.get("featured").is_some_and(super::post::truthy),
+        priority: data
+            .get("priority")
+            .and_then(super::post::integer)
+            .unwrap_or(0),
     }))
 }
 

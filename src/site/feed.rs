@@ -164,6 +164,12 @@ pub fn map_entry(
             source: source.to_owned(),
             origin: String::new(),
             tags: Vec::new(),
+            story: String::new(),
+            also: None,
+            rank: 0,
+            story_posts: 1,
+            featured: false,
+            priority: 0,
         },
     })
 }

@@ -33,7 +33,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::config::{parse_timezone, Config, Language, SourceKind};
 use crate::window::Window;
-pub use post::Post;
+pub use post::{Also, Post};
 
 /// The site's settings: `config.toml` first, then `_config.yml`, then Jekyll's defaults.
 #[derive(Debug, Clone)]

@@ -32,6 +32,33 @@ pub struct Post {
     pub origin: String,
     #[serde(skip)]
     pub tags: Vec<String>,
+    /// The story the post belongs to in its window (see `stories`); empty
+    /// until posts are grouped.
+    pub story: String,
+    /// In an edition: other outlets' reports of the item's story.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also: Option<Vec<Also>>,
+    /// In an edition: the item's place in the ranking, 0 the strongest.
+    #[serde(skip)]
+    pub rank: usize,
+    /// In an edition: the posts of the item's story, itself included.
+    #[serde(skip)]
+    pub story_posts: usize,
+    /// Front matter `featured: true`: the editor puts it first.
+    #[serde(skip)]
+    pub featured: bool,
+    /// Front matter `priority: N`: higher first, before coverage counts.
+    #[serde(skip)]
+    pub priority: i64,
+}
+
+/// Another outlet's report of the same story: a link under the item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Also {
+    pub title: String,
+    pub url: String,
+    /// The link's host without `www.`: the link's text.
+    pub domain: String,
 }
 
 impl Post {
@@ -338,6 +365,30 @@ pub fn build(input: &Input<'_>, date_value: DateTime<FixedOffset>, site: &SiteSe
         source: input.source.clone(),
         origin: String::new(),
         tags,
+        story: String::new(),
+        also: None,
+        rank: 0,
+        story_posts: 1,
+        featured: data.get("featured").is_some_and(truthy),
+        priority: data.get("priority").and_then(integer).unwrap_or(0),
+    }
+}
+
+/// YAML `true`, or the strings `true`/`yes`, as editors write it.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "yes"),
+        _ => false,
+    }
+}
+
+/// A whole number, or a string holding one.
+pub fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -15,6 +15,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("site", 1),
     ("subscribers", 1),
     ("edition", 2),
+    ("stories", 2),
     ("schedule", 2),
     ("state", 2),
     ("render", 3),

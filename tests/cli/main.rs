@@ -17,4 +17,5 @@ mod send;
 mod serve;
 mod site;
 mod sources;
+mod stories;
 mod subscribers;

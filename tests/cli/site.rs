@@ -363,6 +363,7 @@ fn json_has_the_contract_keys() {
         "summary",
         "source",
         "origin",
+        "story",
     ];
     expected.sort();
     let mut keys = keys;

@@ -1,0 +1,367 @@
+//! Stories: the posts of a window that report the same event (several
+//! outlets, an update, the same article posted twice) grouped into one, and
+//! the stories ranked by coverage.
+//!
+//! Pure and deterministic: posts in, stories out, no network, no model.
+//! Precision comes first, since a wrong merge hides a story from the reader
+//! while a missed one only shows it twice: a pair joins only on strong
+//! evidence, and numbers that differ ("etappe 4" and "etappe 5", two
+//! episode dates) keep two reports apart. Candidate pairs come from an index
+//! of the window's rarer words, so the cost grows with the posts that share
+//! words, not with every pair.
+
+mod similar;
+pub mod tokens;
+
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+
+use crate::site::Post;
+use similar::{pair, profiles, Pair, Profile};
+
+/// One story: indices into the posts it was grouped from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Story {
+    /// Shared by the story's posts; stable for the same posts.
+    pub id: String,
+    /// The post that shows the story: the most complete summary, else the
+    /// newest.
+    pub lead: usize,
+    /// Every post of the story, the lead first, then newest first.
+    pub members: Vec<usize>,
+    /// Distinct domains among the members' links.
+    pub outlets: usize,
+}
+
+/// Knobs of the matcher, fixed in [`Params::DEFAULT`]; tuned on the
+/// labelled pairs in `tests/fixtures/stories/`.
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    /// Reports further apart than this are different stories.
+    pub max_hours: f32,
+    /// A pair joins when its score reaches this.
+    pub threshold: f32,
+    pub body: f32,
+    pub title: f32,
+    /// For shared summary phrases.
+    pub phrases: f32,
+    /// Per shared name in the titles, up to two.
+    pub name: f32,
+    /// Subtracted per day between the two posts.
+    pub per_day: f32,
+    /// Two groups join when the mean likeness of their posts reaches this.
+    pub link: f32,
+    /// Fewer shared terms is a coincidence, however rare the words.
+    pub min_shared: usize,
+    /// Added to the threshold for two posts of one outlet: an outlet
+    /// rarely reports one event twice except as a retitle (caught by the
+    /// summary), while its daily rubrics share many words.
+    pub one_outlet: f32,
+    /// The same summary under another title joins at this title likeness.
+    pub retitle: f32,
+}
+
+impl Params {
+    pub const DEFAULT: Params = Params {
+        max_hours: 72.0,
+        threshold: 0.275,
+        body: 0.9,
+        title: 0.1,
+        phrases: 0.6,
+        name: 0.05,
+        per_day: 0.25,
+        retitle: 0.1,
+        one_outlet: 0.6,
+        min_shared: 4,
+        link: 0.2,
+    };
+
+    fn score(&self, p: &Pair) -> Option<f32> {
+        if p.hours > self.max_hours {
+            return None;
+        }
+        if (p.same_article || p.same_summary) && p.title >= self.retitle {
+            return Some(CERTAIN);
+        }
+        if p.numbers_differ || p.shared_terms < self.min_shared {
+            return None;
+        }
+        let score = self.body * p.body
+            + self.title * p.title
+            + self.phrases * p.phrases
+            + self.name * p.shared_names.min(2) as f32
+            - self.per_day * p.hours / 24.0;
+        let threshold = self.threshold + if p.same_domain { self.one_outlet } else { 0.0 };
+        (score >= threshold).then_some(score)
+    }
+}
+
+/// The score of a pair that is one article: it joins whatever else the
+/// groups hold.
+const CERTAIN: f32 = 10.0;
+
+/// The mean body likeness of every pair across two groups reaches `min`.
+fn alike(profiles: &[Profile], a: &[usize], b: &[usize], min: f32) -> bool {
+    let mut sum = 0.0;
+    for &i in a {
+        for &j in b {
+            sum += similar::cosine(&profiles[i].body, &profiles[j].body).0;
+        }
+    }
+    sum / (a.len() * b.len()) as f32 >= min
+}
+
+/// Groups `posts` into stories, in the order of their first post in
+/// `posts`. Every post is in exactly one story.
+pub fn group(posts: &[Post]) -> Vec<Story> {
+    group_with(posts, &Params::DEFAULT)
+}
+
+/// [`group`] with other knobs (for tuning).
+pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
+    let profiles = profiles(posts);
+    let mut pairs: Vec<(f32, usize, usize)> = candidates(&profiles)
+        .into_iter()
+        .filter_map(|(i, j)| {
+            let hours = (profiles[i].date - profiles[j].date).unsigned_abs() as f32 / 3600.0;
+            if hours > params.max_hours {
+                return None;
+            }
+            params
+                .score(&pair(&profiles[i], &profiles[j]))
+                .map(|s| (s, i, j))
+        })
+        .collect();
+    // Strongest first, so the lead pairs of a story join before weak ones;
+    // index order breaks ties for a stable result.
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let mut sets = Sets::new(posts.len());
+    let mut refused: HashSet<(usize, usize, usize)> = HashSet::new();
+    for (score, i, j) in pairs {
+        let (a, b) = (sets.find(i), sets.find(j));
+        if a == b {
+            continue;
+        }
+        // Two groups join only when they are alike as wholes, not just at
+        // one pair: a live blog's changing titles, or a post that mentions
+        // two events, must not chain stories together.
+        let certain = score >= CERTAIN;
+        if !certain {
+            // Groups only grow: a "no" holds until either one changes.
+            let key = (
+                a.min(b),
+                a.max(b),
+                sets.members[a].len() + sets.members[b].len(),
+            );
+            if refused.contains(&key) {
+                continue;
+            }
+            if !alike(&profiles, &sets.members[a], &sets.members[b], params.link) {
+                refused.insert(key);
+                continue;
+            }
+        }
+        sets.join(a, b);
+    }
+
+    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in 0..posts.len() {
+        let root = sets.find(i);
+        let at = *by_root.entry(root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(i);
+    }
+    groups
+        .into_iter()
+        .map(|members| story(posts, &profiles, members))
+        .collect()
+}
+
+/// Sorts strongest first: the editor's word (`featured`, then the highest
+/// `priority`), then outlets, posts, the newest post, and the id for a
+/// stable order.
+pub fn strength(posts: &[Post], s: &Story) -> impl Ord {
+    let featured = s.members.iter().any(|&m| posts[m].featured);
+    let priority = s
+        .members
+        .iter()
+        .map(|&m| posts[m].priority)
+        .max()
+        .unwrap_or(0);
+    let newest = s.members.iter().map(|&m| posts[m].date).max();
+    (
+        Reverse(featured),
+        Reverse(priority),
+        Reverse(s.outlets),
+        Reverse(s.members.len()),
+        Reverse(newest),
+        s.id.clone(),
+    )
+}
+
+fn story(posts: &[Post], profiles: &[Profile], mut members: Vec<usize>) -> Story {
+    let lead = *members
+        .iter()
+        .max_by(|&&a, &&b| {
+            let (pa, pb) = (&posts[a], &posts[b]);
+            pa.summary
+                .chars()
+                .count()
+                .cmp(&pb.summary.chars().count())
+                .then(pa.date.cmp(&pb.date))
+                .then(pb.source.cmp(&pa.source))
+        })
+        .unwrap_or(&members[0]);
+    members.sort_by(|&a, &b| {
+        (b == lead)
+            .cmp(&(a == lead))
+            .then(posts[b].date.cmp(&posts[a].date))
+            .then(posts[a].source.cmp(&posts[b].source))
+    });
+    let mut domains: Vec<&str> = members
+        .iter()
+        .map(|&i| profiles[i].domain.as_str())
+        .collect();
+    domains.sort_unstable();
+    domains.dedup();
+    // The earliest post names the story, so that a later report joining it
+    // does not change its id.
+    let first = members
+        .iter()
+        .min_by(|&&a, &&b| {
+            posts[a]
+                .date
+                .cmp(&posts[b].date)
+                .then(posts[a].source.cmp(&posts[b].source))
+        })
+        .map_or("", |&i| posts[i].source.as_str());
+    Story {
+        id: format!("{:012x}", fnv(first.as_bytes()) >> 16),
+        lead,
+        outlets: domains.len(),
+        members,
+    }
+}
+
+/// Terms in more posts than this are too common to find candidates by.
+fn common(n: usize) -> usize {
+    (n / 50).clamp(8, 12)
+}
+
+/// Pairs `(i, j)`, `i < j`, worth scoring: posts sharing two rare terms,
+/// one URL, one outlet's article id or one summary.
+fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
+    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, p) in profiles.iter().enumerate() {
+        for &t in &p.terms {
+            postings.entry(t).or_default().push(i);
+        }
+    }
+    let cap = common(profiles.len());
+    // Per post, count the rarer words it shares with each later post: an
+    // accumulator indexed by post, no hashing of pairs.
+    let mut shared = vec![0u16; profiles.len()];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, p) in profiles.iter().enumerate() {
+        for t in &p.terms {
+            let Some(list) = postings.get(t) else {
+                continue;
+            };
+            if list.len() > cap {
+                continue;
+            }
+            for &j in list.iter().filter(|&&j| j > i) {
+                if shared[j] == 0 {
+                    touched.push(j);
+                }
+                shared[j] = shared[j].saturating_add(1);
+            }
+        }
+        for j in touched.drain(..) {
+            if shared[j] >= 2 {
+                out.push((i, j));
+            }
+            shared[j] = 0;
+        }
+    }
+    let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in profiles.iter().enumerate() {
+        keys.entry(&p.url).or_default().push(i);
+        if let Some(s) = &p.summary {
+            keys.entry(s).or_default().push(i);
+        }
+    }
+    for list in keys.values() {
+        for (k, &i) in list.iter().enumerate() {
+            for &j in &list[k + 1..] {
+                out.push((i, j));
+            }
+        }
+    }
+    let mut articles: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, p) in profiles.iter().enumerate() {
+        if let Some(a) = &p.article {
+            articles.entry((&p.domain, a)).or_default().push(i);
+        }
+    }
+    for list in articles.values() {
+        for (k, &i) in list.iter().enumerate() {
+            for &j in &list[k + 1..] {
+                out.push((i, j));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Disjoint sets with path halving; each root knows its members.
+struct Sets {
+    parent: Vec<usize>,
+    members: Vec<Vec<usize>>,
+}
+
+impl Sets {
+    fn new(n: usize) -> Sets {
+        Sets {
+            parent: (0..n).collect(),
+            members: (0..n).map(|i| vec![i]).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    /// Joins two roots.
+    fn join(&mut self, a: usize, b: usize) {
+        // The smaller index is the root: stable whatever the pair order.
+        let (root, child) = (a.min(b), a.max(b));
+        self.parent[child] = root;
+        let moved = std::mem::take(&mut self.members[child]);
+        self.members[root].extend(moved);
+    }
+}
+
+/// FNV-1a: a stable hash (std's `DefaultHasher` may change between
+/// releases, and story ids end up in stored JSON).
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests;

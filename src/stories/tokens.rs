@@ -1,0 +1,176 @@
+//! Words for story matching: a title or summary as lower-case, accent-folded
+//! words, with the stop words of Dutch and English left out, and the names
+//! and numbers that two reports of one event must share.
+//!
+//! Bounded whatever the input: a word is cut at [`MAX_WORD`] characters and
+//! a text gives at most [`MAX_WORDS`] words, so a 10,000-character title
+//! costs no more than a normal one.
+
+/// Longer words are cut: no real word is longer, and a run of letters
+/// without spaces (a URL slug, a hostile title) must not cost more.
+pub const MAX_WORD: usize = 32;
+/// Words read from one text; the start of a summary says what it is about.
+pub const MAX_WORDS: usize = 64;
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Lower case, accents folded (`é` → `e`), at most [`MAX_WORD`] chars.
+    pub text: String,
+    /// Written with a capital and not the text's first word: likely a name.
+    pub name: bool,
+    /// All digits.
+    pub number: bool,
+}
+
+/// The words of `text`: letters and digits, split at everything else.
+/// Stop words and one-letter words are dropped; numbers are kept.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut first = true;
+    for raw in text.split(|c: char| !c.is_alphanumeric()) {
+        if raw.is_empty() {
+            continue;
+        }
+        if out.len() >= MAX_WORDS {
+            break;
+        }
+        let capital = raw.chars().next().is_some_and(char::is_uppercase);
+        let mut text = String::with_capacity(raw.len().min(MAX_WORD * 2));
+        for c in raw.chars().flat_map(char::to_lowercase) {
+            if text.chars().count() >= MAX_WORD {
+                break;
+            }
+            text.push(fold(c));
+        }
+        if let Some(digits) = number_word(&text) {
+            text = digits.to_owned();
+        }
+        let number = text.bytes().all(|b| b.is_ascii_digit());
+        let was_first = std::mem::replace(&mut first, false);
+        if number {
+            out.push(Word {
+                text,
+                name: false,
+                number: true,
+            });
+            continue;
+        }
+        if text.chars().count() < 2 || is_stop_word(&text) {
+            continue;
+        }
+        out.push(Word {
+            name: capital && !was_first,
+            text,
+            number: false,
+        });
+    }
+    out
+}
+
+/// Counting words as digits, so that "drie jaar" and "3 jaar" agree and
+/// "vierde etappe" and "vijfde etappe" differ. "een"/"one" are left out:
+/// mostly they are articles.
+fn number_word(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "eerste" | "first" => "1",
+        "twee" | "tweede" | "two" | "second" => "2",
+        "drie" | "derde" | "three" | "third" => "3",
+        "vier" | "vierde" | "four" | "fourth" => "4",
+        "vijf" | "vijfde" | "five" | "fifth" => "5",
+        "zes" | "zesde" | "six" | "sixth" => "6",
+        "zeven" | "zevende" | "seven" | "seventh" => "7",
+        "acht" | "achtste" | "eight" | "eighth" => "8",
+        "negen" | "negende" | "nine" | "ninth" => "9",
+        "tien" | "tiende" | "ten" | "tenth" => "10",
+        _ => return None,
+    })
+}
+
+/// Accents off the letters Dutch and its loan words use, so that `geïnd`
+/// and `geind`, `café` and `cafe` are one word.
+fn fold(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        c => c,
+    }
+}
+
+/// Dutch and English function words, and the words news titles use for
+/// any event (`video`, `update`, `live`): sharing them says nothing.
+fn is_stop_word(w: &str) -> bool {
+    STOP_WORDS.binary_search(&w).is_ok()
+}
+
+/// Sorted, for binary search (a unit test checks the order).
+const STOP_WORDS: &[&str] = &[
+    "aan", "about", "after", "al", "alle", "allemaal", "als", "also", "am", "an", "and", "ander",
+    "andere", "are", "as", "at", "be", "been", "bij", "bijna", "but", "by", "can", "could", "daar",
+    "dag", "dan", "dat", "de", "deze", "die", "dit", "doen", "does", "door", "dus", "een", "eens",
+    "eerst", "en", "er", "for", "from", "ga", "gaan", "gaat", "geen", "gisteren", "had", "has",
+    "have", "he", "heb", "hebben", "heeft", "heel", "hem", "her", "het", "hier", "hij", "his",
+    "hoe", "how", "hun", "ik", "in", "into", "is", "it", "its", "ja", "je", "jij", "jou", "jouw",
+    "kan", "komt", "kunnen", "live", "maar", "me", "meer", "men", "met", "mij", "mijn", "moet",
+    "moeten", "na", "naar", "new", "niet", "niets", "no", "nog", "not", "nu", "of", "om", "on",
+    "onder", "ons", "ook", "op", "or", "our", "over", "she", "so", "te", "tegen", "than", "that",
+    "the", "their", "them", "then", "there", "these", "they", "this", "to", "toch", "tot", "u",
+    "uit", "un", "up", "update", "uw", "vaak", "van", "vandaag", "veel", "video", "voor", "vs",
+    "waar", "wanneer", "was", "wat", "we", "wel", "werd", "were", "what", "when", "wie", "wil",
+    "will", "with", "word", "worden", "wordt", "would", "you", "your", "ze", "zelf", "zich", "zij",
+    "zijn", "zo", "zoals", "zou", "zullen",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        words(s).into_iter().map(|w| w.text).collect()
+    }
+
+    #[test]
+    fn stop_words_are_sorted() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "{STOP_WORDS:?}");
+    }
+
+    #[test]
+    fn folds_case_and_accents_and_drops_stop_words() {
+        assert_eq!(
+            texts("Máxima ‘recyclet’ de japon voor het staatsbanket"),
+            vec!["maxima", "recyclet", "japon", "staatsbanket"]
+        );
+        assert_eq!(
+            texts("Cindy Crawford (53)"),
+            vec!["cindy", "crawford", "53"]
+        );
+    }
+
+    #[test]
+    fn names_are_capitalised_words_after_the_first() {
+        let names: Vec<String> = words("Weduwe Jessica B. voor de rechter")
+            .into_iter()
+            .filter(|w| w.name)
+            .map(|w| w.text)
+            .collect();
+        assert_eq!(names, vec!["jessica"]);
+    }
+
+    #[test]
+    fn hostile_text_is_bounded() {
+        let long = "a".repeat(10_000);
+        let w = words(&long);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].text.chars().count(), MAX_WORD);
+        assert_eq!(words(&"woord ".repeat(5_000)).len(), MAX_WORDS);
+        assert!(words("").is_empty());
+        assert!(words("😀 🎉 ‏שלום עולם‏ مرحبا")
+            .iter()
+            .all(|w| !w.text.is_empty()));
+    }
+}
