@@ -171,6 +171,7 @@ fn main() {
         reply_to: Some("redactie@leestmeer.example.org".to_owned()),
         list_id: Some("weekly.leestmeer.example.org".to_owned()),
         unsubscribe_url: Some("https://leestmeer.example.org/afmelden/{token}".to_owned()),
+        bounce_address: None,
     })
     .expect("a valid sender");
     let recipients = recipients();

@@ -113,6 +113,20 @@ pub enum Command {
     ///
     ///   postbode serve --listen 127.0.0.1:8080
     Serve(ServeArgs),
+
+    /// Read bounce mail and act on it: delivery reports, spam complaints.
+    ///
+    /// Reads a Maildir (`--maildir`), an mbox file (`--mbox`) or the IMAP
+    /// box of `[bounces]`. A permanent failure counts a bounce (at
+    /// `delivery.bounce_limit` the subscriber is `bounced`); transient ones
+    /// count once they go on for `bounces.soft_days`; a spam complaint
+    /// unsubscribes. Handled messages move to the folder `processed`; others
+    /// stay where they are. Examples:
+    ///
+    ///   postbode bounces --maildir ~/Maildir/.bounces --dry-run --json
+    ///
+    ///   postbode bounces      (the IMAP box of `[bounces]`)
+    Bounces(BouncesArgs),
 }
 
 /// Which posts: a window `[since, until)` and category filters.
@@ -228,6 +242,26 @@ pub struct ServeArgs {
     /// config, else `127.0.0.1:8080`.
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BouncesArgs {
+    /// Read this Maildir (its `new/` and `cur/`) instead of the IMAP box.
+    #[arg(long, value_name = "DIR", conflicts_with = "mbox")]
+    pub maildir: Option<PathBuf>,
+
+    /// Read this mbox file (it is never changed) instead of the IMAP box.
+    #[arg(long, value_name = "FILE")]
+    pub mbox: Option<PathBuf>,
+
+    /// Classify and report; change nothing, move nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// One JSON object per message on stdout: `message`, `kind`,
+    /// `permanent`, `temporary`, `subscriber`, `action`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

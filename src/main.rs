@@ -10,7 +10,7 @@ mod cmd;
 
 // The library's modules, reachable as `crate::…` from the command layer.
 use postbode::{
-    config, edition, mail, output, render, schedule, send, serve, site, state, stories,
+    bounces, config, edition, mail, output, render, schedule, send, serve, site, state, stories,
     subscribers, window,
 };
 

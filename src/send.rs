@@ -448,6 +448,7 @@ fn deliver_stored(
         max_retries: config.smtp.max_retries,
         backoff: BACKOFF,
         stop,
+        return_path: sender.return_path.as_ref(),
     };
     let report = deliver(
         jobs,

@@ -1,5 +1,6 @@
 //! One module per command. Each takes the validated config and its own args.
 
+pub mod bounces;
 pub mod check;
 pub mod posts;
 pub mod preview;
@@ -30,6 +31,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(&config, args, &out),
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
         Command::Serve(args) => serve::run(&config, args, &out),
+        Command::Bounces(args) => bounces::run(&config, args, &out),
     }
 }
 

@@ -147,6 +147,7 @@ fn send_once(config: &Config, out: &Output, stop: &AtomicBool) -> bool {
         to: None,
         if_due: false,
     };
+    super::bounces::before_send(config, out);
     match send::run_with_stop(config, &args, out, stop) {
         Ok(code) => code == ExitCode::SUCCESS,
         Err(e) => {

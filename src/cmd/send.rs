@@ -28,6 +28,9 @@ pub fn run_with_stop(
     stop: &AtomicBool,
 ) -> Result<ExitCode> {
     if args.if_due {
+        if !args.dry_run {
+            super::bounces::before_send(config, out);
+        }
         return super::schedule::if_due(config, args.dry_run, out, || {
             send_now(config, args, out, stop)
         });

@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, FixedOffset, SubsecRound};
 
 use super::Output;
+use crate::bounces::record::{Entry, Record};
 use crate::cli::{
     self, AddArgs, ExportArgs, ExportFormat, ImportArgs, ListArgs, SubscribersCommand,
 };
@@ -25,7 +26,10 @@ pub fn run(config: &Config, cmd: &SubscribersCommand, out: &Output) -> Result<Ex
         SubscribersCommand::Remove(args) => remove(&store, &args.email),
         SubscribersCommand::Unsubscribe(args) => unsubscribe(&store, &args.email, out),
         SubscribersCommand::Resubscribe(args) => resubscribe(&store, &args.email, out),
-        SubscribersCommand::List(args) => list(&store, args, out),
+        SubscribersCommand::List(args) => {
+            let record = Record::path(&config.delivery.state_dir);
+            list(&store, args, out, &record)
+        }
         SubscribersCommand::Import(args) => import(&store, args, out),
         SubscribersCommand::Export(args) => export(&store, args),
     }
@@ -147,8 +151,17 @@ fn resubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(store: &Store, args: &ListArgs, out: &Output) -> Result<ExitCode> {
+fn list(
+    store: &Store,
+    args: &ListArgs,
+    out: &Output,
+    record: &std::path::Path,
+) -> Result<ExitCode> {
     let all = store.load()?;
+    let record = Record::load(record).unwrap_or_else(|e| {
+        out.warn(e);
+        Record::default()
+    });
     let status = args.status.map(|s| match s {
         cli::Status::Active => Status::Active,
         cli::Status::Pending => Status::Pending,
@@ -160,16 +173,61 @@ fn list(store: &Store, args: &ListArgs, out: &Output) -> Result<ExitCode> {
         .filter(|s| status.is_none_or(|st| s.status == st))
         .filter(|s| args.category.as_deref().is_none_or(|c| s.wants(c)))
         .collect();
+    let why: Vec<Option<&Entry>> = shown.iter().map(|s| last_report(&record, s)).collect();
     if args.json {
+        let rows: Vec<Row<'_>> = shown
+            .iter()
+            .zip(&why)
+            .map(|(s, w)| Row {
+                subscriber: s,
+                last_report: *w,
+            })
+            .collect();
         write_stdout(|w| {
-            serde_json::to_writer_pretty(&mut *w, &shown)?;
+            serde_json::to_writer_pretty(&mut *w, &rows)?;
             writeln!(w)
         })?;
     } else if !shown.is_empty() {
-        write_stdout(|w| table(w, &shown))?;
+        write_stdout(|w| table(w, &shown, &why))?;
     }
     out.info(summary(&all, shown.len()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// A subscriber as `list --json` shows them: every stored field, and the
+/// last bounce report when that is why they are out.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    subscriber: &'a Subscriber,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_report: Option<&'a Entry>,
+}
+
+/// The bounce report that made a subscriber `bounced` (or `unsubscribed`,
+/// for a complaint), if it is newer than their subscription.
+fn last_report<'a>(record: &'a Record, s: &Subscriber) -> Option<&'a Entry> {
+    let entry = record.get(&s.email)?;
+    let relevant = match s.status {
+        Status::Bounced => true,
+        Status::Unsubscribed => entry.kind == "complaint",
+        _ => false,
+    };
+    let fresh = s.subscribed_at.is_none_or(|at| entry.at >= at);
+    (relevant && fresh).then_some(entry)
+}
+
+/// `5.1.1 2026-11-20`, `complaint 2026-11-20`.
+fn why_text(entry: Option<&Entry>) -> String {
+    match entry {
+        None => String::new(),
+        Some(e) if e.kind == "complaint" => format!("complaint {}", e.at.date_naive()),
+        Some(e) => format!(
+            "{} {}",
+            e.status.as_deref().unwrap_or(&e.kind),
+            e.at.date_naive()
+        ),
+    }
 }
 
 /// `3 subscribers: 2 active, 1 unsubscribed` (or `1 of 3 …` when filtered).
@@ -193,11 +251,13 @@ fn summary(all: &[Subscriber], shown: usize) -> String {
     }
 }
 
-fn table(w: &mut dyn Write, list: &[&Subscriber]) -> io::Result<()> {
-    let rows: Vec<[String; 6]> = list
+fn table(w: &mut dyn Write, list: &[&Subscriber], why: &[Option<&Entry>]) -> io::Result<()> {
+    let with_why = why.iter().any(Option::is_some);
+    let rows: Vec<Vec<String>> = list
         .iter()
-        .map(|s| {
-            [
+        .zip(why)
+        .map(|(s, why)| {
+            let mut row = vec![
                 s.email.clone(),
                 s.name.clone().unwrap_or_else(|| "-".into()),
                 s.status.to_string(),
@@ -205,10 +265,14 @@ fn table(w: &mut dyn Write, list: &[&Subscriber]) -> io::Result<()> {
                 s.subscribed_at
                     .map_or_else(|| "-".into(), |at| at.date_naive().to_string()),
                 s.bounces.to_string(),
-            ]
+            ];
+            if with_why {
+                row.push(why_text(*why));
+            }
+            row
         })
         .collect();
-    let header = [
+    let mut header: Vec<String> = [
         "EMAIL",
         "NAME",
         "STATUS",
@@ -216,8 +280,12 @@ fn table(w: &mut dyn Write, list: &[&Subscriber]) -> io::Result<()> {
         "SUBSCRIBED",
         "BOUNCES",
     ]
-    .map(String::from);
-    let mut widths = header.clone().map(|h| h.chars().count());
+    .map(String::from)
+    .to_vec();
+    if with_why {
+        header.push("LAST REPORT".into());
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -225,18 +293,19 @@ fn table(w: &mut dyn Write, list: &[&Subscriber]) -> io::Result<()> {
     }
     for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             let pad = width - cell.chars().count();
-            if i == row.len() - 1 {
-                // Numbers align right; no trailing spaces.
+            if i == 5 {
+                // Numbers align right.
                 line.push_str(&" ".repeat(pad));
                 line.push_str(cell);
+                line.push_str("  ");
             } else {
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad + 2));
             }
         }
-        writeln!(w, "{line}")?;
+        writeln!(w, "{}", line.trim_end())?;
     }
     Ok(())
 }

@@ -39,6 +39,9 @@ pub struct Config {
     pub subscribers: SubscribersConfig,
     #[serde(default)]
     pub serve: ServeConfig,
+    /// `[bounces]`: where bounce mail is read; `None` when the table is absent.
+    #[serde(default)]
+    pub bounces: Option<BouncesConfig>,
     /// Where the config file was read from.
     #[serde(skip)]
     pub path: PathBuf,
@@ -139,6 +142,8 @@ pub struct SenderConfig {
     pub reply_to: Option<String>,
     pub list_id: Option<String>,
     pub unsubscribe_url: Option<String>,
+    /// The envelope sender per reader: `bounces+{token}@…` (VERP).
+    pub bounce_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +275,35 @@ impl Default for ServeConfig {
     }
 }
 
+/// `[bounces]`: the IMAP mailbox bounce mail arrives in, and how soft
+/// bounces count.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BouncesConfig {
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_user: Option<String>,
+    pub password_env: String,
+    pub password_file: Option<PathBuf>,
+    pub folder: String,
+    /// Transient failures count as a bounce once they go on this long.
+    pub soft_days: u32,
+}
+
+impl Default for BouncesConfig {
+    fn default() -> Self {
+        BouncesConfig {
+            imap_host: None,
+            imap_port: None,
+            imap_user: None,
+            password_env: "POSTBODE_IMAP_PASSWORD".into(),
+            password_file: None,
+            folder: "INBOX".into(),
+            soft_days: 14,
+        }
+    }
+}
+
 /// Parses a `listen` value: an IP address and a port (`127.0.0.1:8080`,
 /// `[::1]:8080`).
 pub fn parse_listen(value: &str) -> Result<std::net::SocketAddr, BadValue> {
@@ -333,6 +367,13 @@ impl Config {
             resolve(p);
         }
         if let Some(p) = config.smtp.tls_ca_file.as_mut() {
+            resolve(p);
+        }
+        if let Some(p) = config
+            .bounces
+            .as_mut()
+            .and_then(|b| b.password_file.as_mut())
+        {
             resolve(p);
         }
         config.validate().map_err(err)?;

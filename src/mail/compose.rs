@@ -17,6 +17,7 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 use super::body::{Letter, Personal};
+use super::verp::{reader_tag, BadReturnPath, ReturnPath};
 use crate::config::SenderConfig;
 use crate::render::clean;
 pub use crate::subscribers::Recipient;
@@ -33,6 +34,8 @@ pub struct SenderSettings {
     pub unsubscribe_url: Option<String>,
     /// The domain of every `Message-ID`: the sender's.
     pub domain: String,
+    /// `sender.bounce_address`: a return path per reader (VERP).
+    pub return_path: Option<ReturnPath>,
 }
 
 /// Why a message cannot be built.
@@ -50,6 +53,8 @@ pub enum ComposeError {
     BadListId(String),
     #[error("`{email}` is not a valid recipient address ({reason})")]
     BadRecipient { email: String, reason: String },
+    #[error(transparent)]
+    BadReturnPath(#[from] BadReturnPath),
     #[error("cannot build the message to `{email}`: {source}")]
     Build {
         email: String,
@@ -98,12 +103,18 @@ impl SenderSettings {
             }
             None => format!("postbode.{domain}"),
         };
+        let return_path = sender
+            .bounce_address
+            .as_deref()
+            .map(ReturnPath::parse)
+            .transpose()?;
         Ok(SenderSettings {
             from,
             reply_to,
             list_id,
             unsubscribe_url: sender.unsubscribe_url.clone(),
             domain,
+            return_path,
         })
     }
 
@@ -189,6 +200,15 @@ pub fn compose_at(
     if link.starts_with("https://") {
         builder = builder.header(ListUnsubscribePost);
     }
+    // The envelope sender is what counts; the header shows it in files and
+    // is replaced by the receiving system (Postfix drops it on the way in).
+    if let Some(path) = sender
+        .return_path
+        .as_ref()
+        .and_then(|p| p.address_for(&to.token))
+    {
+        builder = builder.header(ReturnPathHeader(path.to_string()));
+    }
     builder
         .multipart(body)
         .map_err(|source| ComposeError::Build {
@@ -197,10 +217,12 @@ pub fn compose_at(
         })
 }
 
-/// `<hash.until@domain>`: the same edition to the same recipient always
+/// `<hash.tag.until@domain>`: the same edition to the same recipient always
 /// gets the same id, different recipients or editions different ones, and
-/// the id does not reveal the token. The end of the window is there for
-/// people reading logs; the whole edition id is in the hash.
+/// the id does not reveal the address or the token. The reader's tag
+/// ([`reader_tag`]) lets a bounce that quotes the id name its reader. The
+/// end of the window is there for people reading logs; the whole edition
+/// id is in the hash.
 pub fn message_id(edition_id: &str, to: &Recipient, sender: &SenderSettings) -> String {
     let mut h = Fnv::new();
     h.write(edition_id.as_bytes());
@@ -215,7 +237,12 @@ pub fn message_id(edition_id: &str, to: &Recipient, sender: &SenderSettings) -> 
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    format!("<{:016x}.{until}@{}>", h.finish(), sender.domain)
+    format!(
+        "<{:016x}.{}.{until}@{}>",
+        h.finish(),
+        reader_tag(&to.token),
+        sender.domain
+    )
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions, unlike `DefaultHasher`.
@@ -249,6 +276,24 @@ pub struct ListUnsubscribe(pub String);
 /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListUnsubscribePost;
+
+/// `Return-Path: <bounces+tag@…>`: the reader's own return path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnPathHeader(pub String);
+
+impl Header for ReturnPathHeader {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Return-Path")
+    }
+
+    fn parse(s: &str) -> Result<Self, BoxError> {
+        Ok(ReturnPathHeader(unbracket(s)))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -358,6 +403,7 @@ mod tests {
             reply_to: Some("redactie@leestmeer.example.org".into()),
             list_id: Some("weekly.leestmeer.example.org".into()),
             unsubscribe_url: url.map(str::to_owned),
+            ..SenderConfig::default()
         })
         .unwrap()
     }

@@ -20,6 +20,7 @@ use lettre::{Address, Transport as _};
 
 use super::compose::Recipient;
 use super::smtp::{SendError, Session, SmtpSettings};
+use super::verp::ReturnPath;
 use crate::state::journal::{Journal, Outcome};
 
 /// Where messages go.
@@ -180,6 +181,8 @@ pub struct Options<'a> {
     pub backoff: Duration,
     /// Set to stop after the messages in flight.
     pub stop: &'a AtomicBool,
+    /// A return path per reader (VERP) instead of the one `from`.
+    pub return_path: Option<&'a ReturnPath>,
 }
 
 /// How a delivery went.
@@ -434,6 +437,10 @@ fn worker<F>(
                 continue;
             }
         };
+        let own_from = opts
+            .return_path
+            .and_then(|p| p.address_for(&job.recipient.token));
+        let from = own_from.as_ref().unwrap_or(from);
         let attempt = |conn: &mut Option<Box<dyn Connection>>| -> Result<String, SendError> {
             if conn.is_none() {
                 *conn = Some(transport.connect()?);

@@ -6,6 +6,7 @@ pub mod compose;
 pub mod deliver;
 pub mod smtp;
 pub mod wire;
+pub mod verp;
 
 use crate::config::{Config, Transport};
 use smtp::SendError;

@@ -46,6 +46,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use address::key_of as address_key;
 pub use address::{
     clean_categories, clean_name, new_token, same_category, Address, InvalidAddress,
 };
