@@ -313,7 +313,7 @@ fn describe(action: Action, s: &Subscriber) -> String {
 /// The report's own date (it may be read days later), never in the future.
 fn report_date(date: Option<i64>, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     date.and_then(|t| Utc.timestamp_opt(t, 0).single())
-        .map(|d| d.fixed_offset())
+        .map(|d| d.with_timezone(&chrono::Local).fixed_offset())
         .filter(|d| *d <= now)
         .unwrap_or(now)
 }

@@ -177,21 +177,16 @@ fn collect(message: &Message<'_>, parts: &mut Parts, report: &mut Report) {
                 if let Some(headers) = MessageParser::default().parse_headers(text.as_bytes()) {
                     original_traces(&headers, parts, report);
                 }
-                parts.text.push_str(text);
-                parts.text.push('\n');
+                push_limited(&mut parts.text, text, TEXT_LIMIT);
             }
             (PartType::Text(text), _, _) => {
-                parts.notice.push_str(text);
-                parts.notice.push('\n');
-                parts.text.push_str(text);
-                parts.text.push('\n');
+                push_limited(&mut parts.notice, text, NOTICE_LIMIT);
+                push_limited(&mut parts.text, text, TEXT_LIMIT);
             }
             (PartType::Html(html), _, _) if parts.notice.is_empty() => {
                 let text = mail_parser::decoders::html::html_to_text(html);
-                parts.notice.push_str(&text);
-                parts.notice.push('\n');
-                parts.text.push_str(&text);
-                parts.text.push('\n');
+                push_limited(&mut parts.notice, &text, NOTICE_LIMIT);
+                push_limited(&mut parts.text, &text, TEXT_LIMIT);
             }
             _ => {}
         }
@@ -212,8 +207,28 @@ fn original_traces(original: &Message<'_>, parts: &mut Parts, report: &mut Repor
             .flat_map(|f| addresses_in(f)),
     );
     for (_, raw) in original.headers_raw() {
-        parts.text.push_str(raw);
+        push_limited(&mut parts.text, raw, TEXT_LIMIT);
     }
+}
+
+/// Notices are short: the failed addresses are in their first lines, and a
+/// huge message must not cost more than a small one.
+const NOTICE_LIMIT: usize = 64 * 1024;
+/// Quoted headers of the original come right after the notice.
+const TEXT_LIMIT: usize = 1024 * 1024;
+
+/// Appends `text` (and a line break), up to `limit` bytes in all.
+fn push_limited(to: &mut String, text: &str, limit: usize) {
+    let room = limit.saturating_sub(to.len());
+    if room == 0 {
+        return;
+    }
+    let mut end = text.len().min(room);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    to.push_str(&text[..end]);
+    to.push('\n');
 }
 
 fn list_id(value: &HeaderValue<'_>) -> Option<String> {

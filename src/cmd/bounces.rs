@@ -103,9 +103,8 @@ fn process(
         if json {
             serde_json::to_writer(&mut stdout, o)?;
             writeln!(stdout)?;
-        } else {
-            out.info(format!("{}: {}: {}", o.message, o.kind.as_str(), o.note));
         }
+        out.info(format!("{}: {}: {}", o.message, o.kind.as_str(), o.note));
     }
     for (name, reason) in &unreadable {
         if json {

@@ -7,6 +7,7 @@
 //! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
 
 mod architecture;
+mod bounces;
 mod common;
 mod corpus;
 mod deadlines;
