@@ -46,7 +46,12 @@ pub fn lines(stdout: &str) -> BTreeMap<String, Value> {
         .map(|l| {
             let v: Value =
                 serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
-            (v["message"].as_str().unwrap_or("").to_owned(), v)
+            (
+                v["message"]
+                    .as_str()
+                    .map_or_else(|| v["message"].to_string(), str::to_owned),
+                v,
+            )
         })
         .collect()
 }

@@ -3,11 +3,13 @@
 //! loopback (SMTP, HTTP), grouped by what the user does.
 //!
 //! Tests that need something outside the tree are `#[ignore]`d and run by
-//! name: `cargo test --test cli postfix:: -- --ignored` (CI's Postfix) and
+//! name: `cargo test --test cli postfix:: -- --ignored` (CI's Postfix),
+//! `cargo test --test cli bounces_imap:: -- --ignored` (CI's Dovecot) and
 //! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
 
 mod architecture;
 mod bounces;
+mod bounces_imap;
 mod common;
 mod corpus;
 mod deadlines;
