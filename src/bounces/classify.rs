@@ -346,10 +346,10 @@ fn looks_like_bounce(from: &str, subject: &str, notice: &str, message: &Message<
         Regex::new(r"(?i)mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator|mdaemon|microsoftexchange|mail.delivery").unwrap_or_else(|e| panic!("{e}"))
     });
     static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|notification|has failed|incomplete|delayed)|returned mail|mail delivery failed|failure notice|delivery problem|non[- ]?delivery|could not send message|delayed mail|message not delivered|nondeliverable|not delivered|rejected:|warning: message .* delayed|mail system error").unwrap_or_else(|e| panic!("{e}"))
+        Regex::new(r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|notification|has failed|incomplete|delayed)|returned mail|mail delivery failed|failure notice|delivery problem|non[- ]?delivery|could not send message|delayed mail|message not delivered|nondeliverable|not delivered|rejected:|warning: message .* delayed|mail system error|mail delivery status").unwrap_or_else(|e| panic!("{e}"))
     });
     static OPENING: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)this is the mail system at host|this is the qmail-send program|mail delivery software|could not be delivered to one or more|delivery has failed to these recipients|delivery is delayed to these recipients|did not reach (?:some or all of )?the (?:intended|following) recipient|delivery to the following recipient|message that you sent was undeliverable|unable to deliver (?:your )?message to the following|the following addresses had (?:permanent|transient)|wasn't delivered to|couldn't be delivered to|has not yet been delivered").unwrap_or_else(|e| panic!("{e}"))
+        Regex::new(r"(?i)this is the mail system at host|this is the qmail-send program|mail delivery software|could not be delivered to one or more|delivery has failed to these recipients|delivery is delayed to these recipients|did not reach (?:some or all of )?the (?:intended|following) recipient|delivery to the following recipient|message that you sent was undeliverable|unable to deliver (?:your )?message to the following|the following addresses had (?:permanent|transient)|wasn't delivered to|couldn't be delivered to|has not yet been delivered|delivery status notification|delivery to the following recipients failed").unwrap_or_else(|e| panic!("{e}"))
     });
     let null_sender = message
         .header_raw("Return-Path")

@@ -86,6 +86,16 @@ static TEMPORARY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the |its )?(?:storage )?quota|insufficient (?:system )?storage|greylist|try again later|temporar(?:y|ily)|deferred|will (?:continue to |be )?retr(?:y|ied)|still trying|delayed|not yet been delivered|warning message only|transient",
     )
 });
+/// What delay warnings say of themselves, whatever else they say.
+static DELAY_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)warning (?:message )?only|still being retried|has not yet been delivered|hasn't been delivered yet|will (?:continue to be attempted|keep trying|be retried)|delivery (?:is|has been) delayed|transient non-fatal|temporary problem delivering|delivery status notification \(delay\)",
+    )
+});
+/// What final failure notices say of themselves.
+static FAILURE_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)this is a permanent error|failed permanently|permanent fatal|i've given up")
+});
 static PERMANENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)permanent(?:ly)? (?:error|failure|fatal)|failed permanently|permanent fatal|given up|delivery has failed|could not be delivered|couldn't be delivered|wasn't delivered|undeliverable|does not exist|doesn't exist|user unknown|no such user|address not found|not listed in",
@@ -135,7 +145,8 @@ pub(crate) fn scan(text: &str, exclude: &[String]) -> Found {
             }
         }
     }
-    let default_temporary = TEMPORARY_WORDS.is_match(notice) && !PERMANENT_WORDS.is_match(notice);
+    let default_temporary = (DELAY_NOTICE.is_match(notice) && !FAILURE_NOTICE.is_match(notice))
+        || (TEMPORARY_WORDS.is_match(notice) && !PERMANENT_WORDS.is_match(notice));
     let mut found = Found::default();
     for (n, (line, address)) in candidates.iter().enumerate() {
         let end = candidates
