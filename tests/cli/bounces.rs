@@ -548,3 +548,22 @@ fn send_if_due_reads_the_bounce_box_first_and_goes_on_without_it() {
     );
     assert!(run.stderr.contains("cannot connect"), "{}", run.stderr);
 }
+
+/// Every message of the dev set (and of the per-format fixtures) gives
+/// exactly the expected `permanent` and `temporary` lists.
+#[test]
+fn dev_set_addresses_are_exact() {
+    let dir = fixtures().join("bounces/devset");
+    let expected: serde_json::Map<String, Value> =
+        serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    assert!(expected.len() >= 45, "{}", expected.len());
+    let mut wrong = Vec::new();
+    for (name, want) in &expected {
+        let report = postbode::bounces::classify(&fs::read(dir.join(name)).unwrap());
+        let got = serde_json::json!({"permanent": report.permanent, "temporary": report.temporary});
+        if got != *want {
+            wrong.push(format!("{name}: got {got}, want {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
