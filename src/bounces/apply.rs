@@ -192,7 +192,7 @@ fn decide(
     record.mark_handled(hash);
     let at = report_date(report.date, settings.now);
     if report.kind == Kind::Arf {
-        let abuse = report.feedback_type.as_deref().is_none_or(|t| t == "abuse");
+        let abuse = report.feedback_type.as_deref() == Some("abuse");
         if !abuse {
             outcome.note = format!(
                 "{}: feedback report of type `{}`: no change",

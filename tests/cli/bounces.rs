@@ -57,14 +57,17 @@ pub fn lines(stdout: &str) -> BTreeMap<String, Value> {
 }
 
 /// (kind, permanent, temporary, subscriber, action) per fixture.
-fn expected() -> Vec<(
+/// kind, permanent, temporary, subscriber, action.
+type Expected = (
     &'static str,
     &'static str,
     &'static [&'static str],
     &'static [&'static str],
     Option<&'static str>,
     &'static str,
-)> {
+);
+
+fn expected() -> Vec<Expected> {
     vec![
         // The VERP tag names Ada although the report names her forward.
         (
