@@ -118,10 +118,21 @@ pub fn classify(raw: &[u8]) -> Report {
         }
         return report;
     }
+    // Exim names the failed addresses in a header of its notice.
+    let failed_header: Vec<String> = header_texts(&message, "X-Failed-Recipients")
+        .iter()
+        .flat_map(|h| addresses_in(h))
+        .collect();
     let bouncy = looks_like_bounce(&from, &subject, &parts.notice, &message);
-    if bouncy {
+    if bouncy || !failed_header.is_empty() {
         report.kind = Kind::Dsn;
-        let found = freetext::scan(&parts.notice, &exclude);
+        let mut found = freetext::scan(&parts.notice, &exclude);
+        for a in &failed_header {
+            if !found.permanent.contains(a) && !found.temporary.contains(a) {
+                found.permanent.push(a.clone());
+            }
+        }
+        report.reported.extend(failed_header);
         take_found(&mut report, found);
         return report;
     }

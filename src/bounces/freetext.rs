@@ -37,7 +37,7 @@ static CANDIDATE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // `a@b: reason`, `a@b - reason`.
         r"^\s*(ADDR)\s*(?::|\s-)\s+\S",
         // Exchange 2007+: `a@b` then `#550 5.1.1 …`; also `Recipient address: a@b`.
-        r"(?i)^\s*(?:recipient(?: address)?|invalid recipient|address|user)\s*:\s*<?(ADDR)>?",
+        r"(?i)^\s*(?:(?:failed|bad|invalid|unknown|original) )?(?:recipient(?:\(s\))?(?: address)?|address|user|mailbox)\s*:\s*<?(ADDR)>?",
         // A standard report's fields, when they appear as text (a broken report).
         r"(?i)^\s*(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?(ADDR)>?",
     ]
@@ -143,6 +143,26 @@ pub(crate) fn scan(text: &str, exclude: &[String]) -> Found {
             if !excluded && !candidates.iter().any(|(_, a)| *a == address) {
                 candidates.push((i, address));
             }
+        }
+    }
+    if candidates.is_empty() {
+        // A notice in a layout of its own that names one address: that one.
+        let mut lone: Vec<(usize, String)> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if HEADER_LINES.is_match(line) {
+                continue;
+            }
+            for address in addresses_in(line) {
+                if !exclude.contains(&address)
+                    && !is_system_address(&address)
+                    && !lone.iter().any(|(_, a)| *a == address)
+                {
+                    lone.push((i, address));
+                }
+            }
+        }
+        if lone.len() == 1 {
+            candidates = lone;
         }
     }
     let default_temporary = (DELAY_NOTICE.is_match(notice) && !FAILURE_NOTICE.is_match(notice))
