@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn mbox_is_split_at_from_lines_after_blank_lines() {
-        let mbox = b"From a@b Mon Jan  1 00:00:00 2026\nSubject: one\n\nFrom here on\n>From quoted\n\nFrom c@d Mon Jan  1 00:00:00 2026\nSubject: two\n\nbody\n";
+        let mbox = b"From a@b Mon Jan  1 00:00:00 2026\nSubject: one\n\nbody\nFrom here on\n>From quoted\n\nFrom c@d Mon Jan  1 00:00:00 2026\nSubject: two\n\nbody\n";
         let parts = split_mbox(mbox);
         assert_eq!(parts.len(), 2);
         let first = unescape_from(parts[0]);
