@@ -472,7 +472,11 @@ mod tests {
         );
         assert_eq!(
             id.len(),
-            "<0123456789abcdef.20261122T230000Z@leestmeer.example.org>".len()
+            "<0123456789abcdef.0123456789abcdef.20261122T230000Z@leestmeer.example.org>".len()
         );
+        // The reader's tag, so a bounce that quotes the id names its reader.
+        let tag = crate::mail::verp::reader_tag("t1");
+        assert!(id.contains(&format!(".{tag}.")), "{id}");
+        assert!(!id.contains("ada") && !id.contains("t1@"), "{id}");
     }
 }
