@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -52,7 +51,7 @@ pub struct Record {
 impl Record {
     /// The record's path for a state folder.
     pub fn path(state_dir: &Path) -> PathBuf {
-        state_dir.join("bounces.json")
+        state_dir.join(crate::state::names::BOUNCES)
     }
 
     /// Reads the record; a missing file is an empty one.
@@ -105,16 +104,12 @@ impl Record {
         if let Some(folder) = path.parent() {
             fs::create_dir_all(folder).map_err(|e| error("write", path, e.to_string()))?;
         }
-        let temp = path.with_extension(format!("json.tmp-{}", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let mut f = fs::File::create(&temp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&temp, path)
-        })();
-        result.map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            error("write", path, e.to_string())
+        crate::state::write_synced(path, text.as_bytes()).map_err(|e| {
+            let mut message = e.to_string();
+            if let Some(source) = std::error::Error::source(&e) {
+                message = format!("{message}: {source}");
+            }
+            error("write", path, message)
         })
     }
 }

@@ -6,6 +6,7 @@
 //! state/lock                           held by a running delivery
 //! state/run.lock                       held by `postbode run` for its life
 //! state/schedule.json                  the last scheduled time fired
+//! state/bounces.json                   why subscribers bounced (see bounces::record)
 //! state/editions/<id>/edition.json     what the edition is: window, posts, variants
 //! state/editions/<id>/variant-N.html   rendered content, per category choice,
 //! state/editions/<id>/variant-N.txt    with holes for the personal parts
@@ -31,6 +32,7 @@ pub mod names {
     pub const SEND_LOCK: &str = "lock";
     pub const RUN_LOCK: &str = "run.lock";
     pub const FIRED: &str = "schedule.json";
+    pub const BOUNCES: &str = "bounces.json";
     pub const EDITIONS: &str = "editions";
     pub const EDITION: &str = "edition.json";
     pub const RECIPIENTS: &str = "recipients.jsonl";
