@@ -57,7 +57,7 @@ impl ImapSettings {
             .imap_host
             .clone()
             .filter(|h| !h.trim().is_empty())
-            .ok_or("`bounces.imap_host` is not set (or give `--maildir` or `--mbox`)")?;
+            .ok_or("`bounces.imap_host` is not set")?;
         let user = cfg
             .imap_user
             .clone()
