@@ -22,6 +22,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("mail", 4),
     ("send", 5),
     ("serve", 5),
+    ("bounces", 5),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
