@@ -5,8 +5,8 @@ pub mod body;
 pub mod compose;
 pub mod deliver;
 pub mod smtp;
-pub mod wire;
 pub mod verp;
+pub mod wire;
 
 use crate::config::{Config, Transport};
 use smtp::SendError;
