@@ -1,6 +1,7 @@
 //! One module per command. Each takes the validated config and its own args.
 
 pub mod check;
+pub mod maintain;
 pub mod posts;
 pub mod preview;
 pub mod run;
