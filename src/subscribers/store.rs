@@ -429,7 +429,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.yaml");
         fs::write(&path, b"subscribers:\n  - email: \"a\xffb@example.org\"\n").unwrap();
-        let err = load(&path).unwrap_err().to_string();
+        let err = YamlStore::open(&path).load().unwrap_err().to_string();
         assert!(err.ends_with(":2:14: not a valid subscriber list: the file is not UTF-8 text (the file was left as it is)"), "{err}");
     }
 }
