@@ -30,7 +30,11 @@ pub fn dedupe(config: &Config, store: &Store, args: &DedupeArgs, out: &Output) -
         let dropped: Vec<String> = m.dropped.iter().map(|e| format!("`{e}`")).collect();
         out.done(format!(
             "{} {} into `{}` ({})",
-            if args.dry_run { "would merge" } else { "merged" },
+            if args.dry_run {
+                "would merge"
+            } else {
+                "merged"
+            },
             dropped.join(", "),
             m.kept.email,
             m.kept.status

@@ -110,7 +110,10 @@ fn remove(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
     let removed = store
         .remove(&address.email)?
         .ok_or_else(|| not_on_list(store, &address.email))?;
-    out.done(format!("removed {} (was {})", removed.email, removed.status));
+    out.done(format!(
+        "removed {} (was {})",
+        removed.email, removed.status
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

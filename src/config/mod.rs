@@ -620,8 +620,14 @@ mod tests {
         for (table, key) in [
             ("[digest]\nwindow_days = 4294967295", "digest.window_days"),
             ("[digest]\nwindow_days = 0", "digest.window_days"),
-            ("[digest]\nmax_posts = 18446744073709551615", "digest.max_posts"),
-            ("[smtp]\ntimeout_secs = 18446744073709551615", "smtp.timeout_secs"),
+            (
+                "[digest]\nmax_posts = 18446744073709551615",
+                "digest.max_posts",
+            ),
+            (
+                "[smtp]\ntimeout_secs = 18446744073709551615",
+                "smtp.timeout_secs",
+            ),
             ("[smtp]\nport = 0", "smtp.port"),
             ("[smtp]\nmax_retries = 4294967295", "smtp.max_retries"),
             ("[delivery]\nbounce_limit = 0", "delivery.bounce_limit"),

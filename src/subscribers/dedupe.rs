@@ -33,7 +33,10 @@ fn strictness(status: Status) -> u8 {
 /// Merges every group of twins in `list` into its first entry's place.
 /// `last_mailed` ranks a spelling by when it was last delivered to (higher
 /// is later; `None` never). Returns the merges, in list order.
-pub fn dedupe(list: &mut Vec<Subscriber>, last_mailed: impl Fn(&str) -> Option<u64>) -> Vec<Merged> {
+pub fn dedupe(
+    list: &mut Vec<Subscriber>,
+    last_mailed: impl Fn(&str) -> Option<u64>,
+) -> Vec<Merged> {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     let mut order = Vec::new();
     for (i, s) in list.iter().enumerate() {
@@ -118,12 +121,29 @@ mod tests {
 
     #[test]
     fn merges_twins_keeping_earliest_strictest_and_last_mailed_token() {
-        let a = entry("Ada@example.org", "2026-03-01T08:00:00+01:00", Status::Active);
-        let bob = entry("bob@example.org", "2026-01-01T08:00:00+01:00", Status::Active);
-        let mut b = entry("ada@example.org", "2026-01-01T08:00:00+01:00", Status::Active);
+        let a = entry(
+            "Ada@example.org",
+            "2026-03-01T08:00:00+01:00",
+            Status::Active,
+        );
+        let bob = entry(
+            "bob@example.org",
+            "2026-01-01T08:00:00+01:00",
+            Status::Active,
+        );
+        let mut b = entry(
+            "ada@example.org",
+            "2026-01-01T08:00:00+01:00",
+            Status::Active,
+        );
         b.categories = vec!["tech".into()];
-        let mut c = entry("ADA@example.org", "2026-05-01T08:00:00+01:00", Status::Unsubscribed);
-        c.unsubscribed_at = Some(DateTime::parse_from_rfc3339("2026-06-01T08:00:00+01:00").unwrap());
+        let mut c = entry(
+            "ADA@example.org",
+            "2026-05-01T08:00:00+01:00",
+            Status::Unsubscribed,
+        );
+        c.unsubscribed_at =
+            Some(DateTime::parse_from_rfc3339("2026-06-01T08:00:00+01:00").unwrap());
         let mailed = b.token.clone();
         let mut list = vec![a, bob.clone(), b, c];
         let merges = dedupe(&mut list, |e| match e {
@@ -152,13 +172,24 @@ mod tests {
 
     #[test]
     fn never_mailed_keeps_the_first_and_no_twins_changes_nothing() {
-        let a = entry("Ada@example.org", "2026-03-01T08:00:00+01:00", Status::Active);
-        let b = entry("ada@example.org", "2026-01-01T08:00:00+01:00", Status::Pending);
+        let a = entry(
+            "Ada@example.org",
+            "2026-03-01T08:00:00+01:00",
+            Status::Active,
+        );
+        let b = entry(
+            "ada@example.org",
+            "2026-01-01T08:00:00+01:00",
+            Status::Pending,
+        );
         let token = a.token.clone();
         let mut list = vec![a, b];
         dedupe(&mut list, |_| None);
         assert_eq!(list.len(), 1);
-        assert_eq!((list[0].email.as_str(), list[0].status), ("Ada@example.org", Status::Pending));
+        assert_eq!(
+            (list[0].email.as_str(), list[0].status),
+            ("Ada@example.org", Status::Pending)
+        );
         assert_eq!(list[0].token, token);
         let before = list.clone();
         assert!(dedupe(&mut list, |_| None).is_empty());

@@ -1,8 +1,10 @@
 //! The subscriber list: who gets the digest, with which categories, and the
-//! token in their unsubscribe link. It lives in one YAML file
-//! (`subscribers.file` in `config.toml`) that people may read, diff and edit.
+//! token in their unsubscribe link. It lives in `subscribers.file` in
+//! `config.toml`: a YAML file that people may read, diff and edit, or, for
+//! big lists, an SQLite database (a name ending in `.sqlite` or `.db`; see
+//! [`SqliteStore`]) with the same fields. [`Store`] is the one way in.
 //!
-//! The file is a map with one key, `subscribers`, holding a list of entries:
+//! The YAML file is a map with one key, `subscribers`, holding a list of entries:
 //!
 //! ```yaml
 //! subscribers:
@@ -24,12 +26,13 @@
 //! YAML is read with serde_yaml.
 //!
 //! Invariants of a loaded list: every address is valid and appears once
-//! (domains compared case-insensitively, in their ASCII form), names and
-//! categories are trimmed, and every token is unique. Changes go through
-//! [`Store::update`], which holds a lock, validates the result and replaces
-//! the file atomically, so readers never need a lock and a crash leaves
-//! either the old or the new list. A file that cannot be read as a list is
-//! never overwritten.
+//! (compared by [`key_of`]: without case, domains in their ASCII form;
+//! twins from older lists are reported until `dedupe` merges them), names
+//! and categories are trimmed, and every token is 32 hex characters and
+//! unique. YAML changes go through [`YamlStore::update`], which holds a
+//! lock, validates the result and replaces the file atomically, so readers
+//! never need a lock and a crash leaves either the old or the new list. A
+//! file that cannot be read as a list is never overwritten.
 
 mod address;
 mod backend;

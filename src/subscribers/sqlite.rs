@@ -284,7 +284,11 @@ impl SqliteStore {
     }
 
     /// The entry with `key`, with its row id.
-    fn by_key(&self, conn: &Connection, key: &str) -> Result<Option<(i64, Subscriber)>, StoreError> {
+    fn by_key(
+        &self,
+        conn: &Connection,
+        key: &str,
+    ) -> Result<Option<(i64, Subscriber)>, StoreError> {
         self.one(conn, "key", key)
     }
 

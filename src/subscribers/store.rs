@@ -55,9 +55,11 @@ impl YamlStore {
         };
         let raw = format::parse(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
         drop(text);
-        let all_saved = raw
-            .iter()
-            .all(|e| e.token.as_deref().is_some_and(|t| super::token_is_valid(t.trim())));
+        let all_saved = raw.iter().all(|e| {
+            e.token
+                .as_deref()
+                .is_some_and(|t| super::token_is_valid(t.trim()))
+        });
         if all_saved {
             validated(&self.path, raw)
         } else {
@@ -287,7 +289,10 @@ fn parse_list(path: &Path, text: &str) -> Result<Vec<Subscriber>, StoreError> {
 }
 
 /// The entries as subscribers, or the fatal problems with them.
-pub(super) fn validated(path: &Path, raw: Vec<format::RawEntry>) -> Result<Vec<Subscriber>, StoreError> {
+pub(super) fn validated(
+    path: &Path,
+    raw: Vec<format::RawEntry>,
+) -> Result<Vec<Subscriber>, StoreError> {
     let (list, problems) = validate(raw);
     let fatal: Vec<_> = problems.into_iter().filter(|p| p.fatal).collect();
     if fatal.is_empty() {

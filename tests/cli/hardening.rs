@@ -67,26 +67,26 @@ fn spellings_that_differ_in_case_are_one_subscriber() {
     assert_eq!(l[0].email, "Victim@Example.org");
     assert_eq!(l[0].status, Status::Active);
 
-    let pb = pb
-        .site("digest_nl")
-        .config(SENDER)
-        .args([
-            "preview",
-            "--since",
-            "2026-11-16",
-            "--until",
-            "2026-11-23",
-            "--subscriber",
-            "VICTIM@example.org",
-            "--eml",
-            "p.eml",
-        ]);
+    let pb = pb.site("digest_nl").config(SENDER).args([
+        "preview",
+        "--since",
+        "2026-11-16",
+        "--until",
+        "2026-11-23",
+        "--subscriber",
+        "VICTIM@example.org",
+        "--eml",
+        "p.eml",
+    ]);
     pb.succeeds();
     let eml = fs::read_to_string(pb.path().join("p.eml")).unwrap();
     assert!(eml.contains(&l[0].token), "the preview is Victim's own");
 
     let pb = pb.args(["subscribers", "remove", "victim@EXAMPLE.org"]);
-    assert_eq!(pb.succeeds().stdout, "removed Victim@Example.org (was active)\n");
+    assert_eq!(
+        pb.succeeds().stdout,
+        "removed Victim@Example.org (was active)\n"
+    );
 }
 
 #[test]
@@ -132,7 +132,10 @@ fn check_reports_twins_and_dedupe_merges_them() {
     assert_eq!(l.len(), 2);
     let ada = &l[0];
     assert_eq!(ada.email, "Ada@example.org");
-    assert_eq!(ada.token, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "the mailed token");
+    assert_eq!(
+        ada.token, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "the mailed token"
+    );
     assert_eq!(ada.status, Status::Pending, "the strictest status");
     assert_eq!(
         ada.subscribed_at.unwrap().to_rfc3339(),
@@ -153,7 +156,10 @@ fn addresses_no_relay_delivers_are_refused() {
             r#""../../../tmp/pwn"@example.org"#,
             "its quoted part before `@` contains `/` or `\\`",
         ),
-        (r#""a\b"@example.org"#, "its quoted part before `@` contains"),
+        (
+            r#""a\b"@example.org"#,
+            "its quoted part before `@` contains",
+        ),
         (
             "x@[127.0.0.1]",
             "it names a server address (`[…]`) instead of a domain",
@@ -169,7 +175,8 @@ fn addresses_no_relay_delivers_are_refused() {
         );
         assert!(!pb.path().join(LIST).exists());
     }
-    let csv = "email,name\nok@example.org,Ok\n\"\"\"../x\"\"@example.org\",Path\nx@[127.0.0.1],Literal\n";
+    let csv =
+        "email,name\nok@example.org,Ok\n\"\"\"../x\"\"@example.org\",Path\nx@[127.0.0.1],Literal\n";
     let pb = Postbode::new()
         .file("in.csv", csv)
         .args(["subscribers", "import", "in.csv"]);
@@ -254,7 +261,8 @@ fn a_hand_made_token_is_replaced_and_saved_before_any_message_carries_it() {
         .args(["check"]);
     let r = pb.fails(1);
     assert!(
-        r.stdout.contains("`hand@example.org`: its token `12345` is not 32 hex characters"),
+        r.stdout
+            .contains("`hand@example.org`: its token `12345` is not 32 hex characters"),
         "{}",
         r.stdout
     );
@@ -294,7 +302,10 @@ fn quiet_prints_only_errors() {
     let r = pb.succeeds();
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", ""));
     let pb = pb
-        .file("in.csv", "email\nbob@example.org\nada@example.org\nnot-an-address\n")
+        .file(
+            "in.csv",
+            "email\nbob@example.org\nada@example.org\nnot-an-address\n",
+        )
         .args(["-q", "subscribers", "import", "in.csv"]);
     let r = pb.fails(1);
     assert_eq!(r.stdout, "");

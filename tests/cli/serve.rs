@@ -955,14 +955,21 @@ fn spellings_that_differ_in_case_sign_up_once() {
     let pb = setup(0);
     let server = Server::start(&pb);
     let url = server.url("/subscribe");
-    for email in ["Victim@example.org", "vIctim@example.org", "VICTIM@example.org"] {
+    for email in [
+        "Victim@example.org",
+        "vIctim@example.org",
+        "VICTIM@example.org",
+    ] {
         let r = post_form(&url, &[("email", email)]);
         assert_eq!(r.status, 200, "{email}: {}", r.body);
         server.wait_for_log(&format!("sign-up of {email}"));
     }
     let list = server.list();
     assert_eq!(list.len(), 1, "{list:?}");
-    assert_eq!(list[0].email, "Victim@example.org", "stored as first entered");
+    assert_eq!(
+        list[0].email, "Victim@example.org",
+        "stored as first entered"
+    );
     assert_eq!(list[0].status, Status::Pending);
     // At most two confirmation mails per address, whatever its spelling.
     let mails = std::fs::read_dir(pb.path().join("outbox/confirm"))

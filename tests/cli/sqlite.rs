@@ -76,8 +76,14 @@ fn migrate_copies_a_list_losslessly_both_ways() {
     let r = pb.fails(1);
     assert!(r.stderr.contains("exists already"), "{}", r.stderr);
 
-    let pb = pb.config(&sqlite_config()).args(["subscribers", "list", "--json"]);
-    assert_eq!(pb.succeeds().json(), yaml_json, "same JSON from both stores");
+    let pb = pb
+        .config(&sqlite_config())
+        .args(["subscribers", "list", "--json"]);
+    assert_eq!(
+        pb.succeeds().json(),
+        yaml_json,
+        "same JSON from both stores"
+    );
     let pb = pb.args(["subscribers", "migrate", "--to", "back.yaml"]);
     pb.succeeds();
     let back = fs::read_to_string(pb.path().join("back.yaml")).unwrap();
@@ -92,7 +98,15 @@ fn session(config: &str) -> Vec<(i32, String, String)> {
         "email,name,categories\ncyd@example.org,Cyd,tech;sport\nADA@example.org,,\nnope,,\n",
     );
     let steps: &[&[&str]] = &[
-        &["subscribers", "add", "Ada@example.org", "--name", "Ada", "--category", "tech"],
+        &[
+            "subscribers",
+            "add",
+            "Ada@example.org",
+            "--name",
+            "Ada",
+            "--category",
+            "tech",
+        ],
         &["subscribers", "add", "bob@example.org"],
         &["subscribers", "add", "ada@EXAMPLE.org"],
         &["subscribers", "add", "x@[127.0.0.1]"],
@@ -128,7 +142,8 @@ fn mask(text: &str, dir: &str) -> String {
         .replace("subscribers.yaml", "LIST");
     let mut out = String::new();
     for word in text.split_inclusive(|c: char| !(c.is_ascii_alphanumeric() || "-:+T".contains(c))) {
-        let core = word.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || "-:+T".contains(c)));
+        let core =
+            word.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || "-:+T".contains(c)));
         let tail = &word[core.len()..];
         if core.len() == 32 && core.bytes().all(|b| b.is_ascii_hexdigit()) {
             out.push_str("TOKEN");
@@ -151,9 +166,15 @@ fn same_commands_same_output_on_both_stores() {
     }
     // The session did what it says.
     assert_eq!(yaml[2].0, 1);
-    assert!(yaml[2].2.contains("(on the list as `Ada@example.org`) is already subscribed"));
+    assert!(yaml[2]
+        .2
+        .contains("(on the list as `Ada@example.org`) is already subscribed"));
     assert_eq!(yaml[4].0, 1, "a bad row: {}", yaml[4].2);
-    assert!(yaml[4].1.starts_with("imported 1 subscriber"), "{}", yaml[4].1);
+    assert!(
+        yaml[4].1.starts_with("imported 1 subscriber"),
+        "{}",
+        yaml[4].1
+    );
     let active: Value = serde_json::from_str(&yaml[12].1).unwrap();
     assert_eq!(active.as_array().map(Vec::len), Some(1));
     assert_eq!(active[0]["email"], "Ada@example.org");
@@ -192,9 +213,20 @@ fn send_check_and_tokens_on_sqlite() {
         r.stdout
     );
 
-    let pb = pb.args(["send", "--dry-run", "--since", "2026-11-16", "--until", "2026-11-23"]);
+    let pb = pb.args([
+        "send",
+        "--dry-run",
+        "--since",
+        "2026-11-16",
+        "--until",
+        "2026-11-23",
+    ]);
     let r = pb.succeeds();
-    assert!(r.stdout.contains("; 2 messages in 1 variants"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("; 2 messages in 1 variants"),
+        "{}",
+        r.stdout
+    );
 
     let pb = pb.args(WEEK);
     pb.succeeds();
@@ -205,7 +237,9 @@ fn send_check_and_tokens_on_sqlite() {
     let token = list[2]["token"].as_str().unwrap().to_owned();
     assert_eq!(token.len(), 32, "replaced and saved");
     assert!(
-        mails.iter().any(|m| m.contains(&format!("/afmelden/{token}"))),
+        mails
+            .iter()
+            .any(|m| m.contains(&format!("/afmelden/{token}"))),
         "the saved token is the one mailed"
     );
     assert!(mails.iter().all(|m| !m.contains("/afmelden/12345")));
