@@ -132,6 +132,8 @@ fn median(mut all: Vec<Measured>) -> Measured {
 }
 
 /// Runs the binary to the end; wall time and peak RSS (from `wait4`).
+// `wait4` reaps the child: `Child::wait` cannot return its `rusage`.
+#[allow(clippy::zombie_processes)]
 fn run(bin: &Path, config: &Path, args: &[&str]) -> Measured {
     let start = Instant::now();
     let child = Command::new(bin)
