@@ -64,6 +64,13 @@ fn main() {
     let stores = [("yaml", &yaml), ("sqlite", &sqlite)];
     let configs = stores.map(|(name, list)| config(dir.path(), name, list));
 
+    // The floor under every command on this machine: starting the binary.
+    rows.push((
+        format!("process start, `--help` (median of {ADDS})"),
+        configs
+            .each_ref()
+            .map(|c| median((0..ADDS).map(|_| run(&bin, c, &["--help"])).collect())),
+    ));
     let add = |config: &Path, i: usize| {
         let email = format!("bench.{i}@new.example");
         run(&bin, config, &["-q", "subscribers", "add", &email])
