@@ -56,9 +56,9 @@ pub use address::{
     clean_categories, clean_name, key_of, new_token, same_category, token_is_valid, Address,
     InvalidAddress,
 };
-pub use recipient::Recipient;
 pub use backend::{load, Store};
 pub use dedupe::{dedupe, Merged};
+pub use recipient::Recipient;
 pub use sqlite::SqliteStore;
 pub use store::{YamlStore, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};

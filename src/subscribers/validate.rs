@@ -78,7 +78,10 @@ pub(super) fn validate(raw: Vec<format::RawEntry>) -> (Vec<Subscriber>, Vec<Prob
 /// One entry as read into a subscriber, with its line and any problem found
 /// on the way. Strings move from the raw entry: this runs for every entry of
 /// a list at every read, and copying them would cost more than parsing.
-pub(super) fn convert(index: usize, e: format::RawEntry) -> (Subscriber, Option<usize>, Vec<Problem>) {
+pub(super) fn convert(
+    index: usize,
+    e: format::RawEntry,
+) -> (Subscriber, Option<usize>, Vec<Problem>) {
     let format::RawEntry {
         line,
         email,
