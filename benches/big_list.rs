@@ -142,45 +142,37 @@ fn median(mut all: Vec<Measured>) -> Measured {
     }
 }
 
-/// Runs the binary to the end; wall time and peak RSS (from `wait4`).
-// `wait4` reaps the child: `Child::wait` cannot return its `rusage`.
-#[allow(clippy::zombie_processes)]
+/// Runs the binary to the end under GNU time: wall time, CPU time and peak
+/// RSS. (The child's own `rusage` from `wait4` would count this process's
+/// memory too, which the fork copies before the exec.)
 fn run(bin: &Path, config: &Path, args: &[&str]) -> Measured {
     let start = Instant::now();
-    let child = Command::new(bin)
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "postbode-time %U %S %M"])
+        .arg(bin)
         .arg("--config")
         .arg(config)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start postbode");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero `rusage` is valid; `wait4` fills it for our child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet waited for.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        .output()
+        .expect("run postbode under /usr/bin/time (Debian's `time` package)");
     let time = start.elapsed();
-    assert_eq!(waited, pid, "wait4 failed");
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    if !ok {
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr {
-            use std::io::Read;
-            let _ = e.read_to_string(&mut stderr);
-        }
-        panic!("postbode {args:?} failed ({status}): {stderr}");
-    }
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
-            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "postbode {args:?} failed: {stderr}");
+    let fields: Vec<&str> = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("postbode-time "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    let secs = |i: usize| {
+        Duration::from_secs_f64(fields.get(i).and_then(|v| v.parse().ok()).unwrap_or(0.0))
     };
     Measured {
         time,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        peak_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        cpu: secs(0) + secs(1),
+        peak_kb: fields.get(2).and_then(|v| v.parse().ok()).unwrap_or(0),
     }
 }
 
