@@ -111,6 +111,24 @@ impl Store {
         }
     }
 
+    /// For a writer that keeps the list in memory (`serve`): the writers'
+    /// lock file beside the list, held until the file is dropped.
+    pub fn lock_writers(&self) -> Result<std::fs::File, StoreError> {
+        YamlStore::open(self.path()).lock_writers()
+    }
+
+    /// Replaces the whole list with `list`; only under [`Store::lock_writers`].
+    /// SQLite writes the rows that differ, in one transaction.
+    pub fn replace(&self, list: &[Subscriber]) -> Result<(), StoreError> {
+        match self {
+            Store::Yaml(s) => s.replace(list),
+            Store::Sqlite(s) => s.update(|l| {
+                *l = list.to_vec();
+                Ok::<_, StoreError>(())
+            }),
+        }
+    }
+
     /// The subscriber with this address (compared as keys), if any.
     pub fn find(&self, email: &str) -> Result<Option<Subscriber>, StoreError> {
         match self {
