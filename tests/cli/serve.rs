@@ -947,6 +947,7 @@ fn one_client_cannot_hold_more_than_its_share() {
         .unwrap();
     let _ = other.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
 
 // ---------------------------------------------------- one identity, SQLite
 
