@@ -307,6 +307,31 @@ pub enum SubscribersCommand {
 
     /// Print the whole list to stdout.
     Export(ExportArgs),
+
+    /// Merge entries whose addresses differ only in case into one.
+    ///
+    /// The merged entry keeps the earliest `subscribed_at`, the strictest
+    /// status and the token of the spelling that was mailed last.
+    Dedupe(DedupeArgs),
+
+    /// Copy the list into a new file, YAML or SQLite by its name.
+    ///
+    ///   postbode subscribers migrate --to subscribers/subscribers.sqlite
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DedupeArgs {
+    /// Report what would be merged without changing the list.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// The new list: `.sqlite` or `.db` for SQLite, else YAML. It must not exist yet.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

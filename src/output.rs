@@ -29,6 +29,14 @@ impl Output {
         }
     }
 
+    /// What a change did, on stdout (hidden by `-q`, which leaves only
+    /// errors and asked-for data).
+    pub fn done(&self, msg: impl Display) {
+        if !self.quiet {
+            println!("{msg}");
+        }
+    }
+
     /// A warning on stderr (hidden by `-q`).
     pub fn warn(&self, msg: impl Display) {
         if !self.quiet {

@@ -27,7 +27,7 @@ use crate::render::{render, Context};
 use crate::site::{self, LoadOptions, SiteError, SiteSettings, Warning};
 use crate::state::journal::{self, Journal, Outcome};
 use crate::state::{Closed, Meta, Prepare, StateDir, StateError, Stored, Variant};
-use crate::subscribers::{Store, StoreError, DEFAULT_BOUNCE_LIMIT};
+use crate::subscribers::{Store, StoreError, Subscriber, DEFAULT_BOUNCE_LIMIT};
 use crate::window::{Bounds, Window, WindowError};
 
 pub use crate::mail::deliver::{Progress, Report};
@@ -224,10 +224,14 @@ pub fn send(
             // Before the list is read: an unsubscribe after this moment is
             // seen by delivery (see `changed_since`).
             let started = Utc::now();
-            let (variants, recipients) = plan(config, &site, &edition, request.dry_run)?;
             if request.dry_run {
-                return dry_run(&edition, &variants, &recipients, &sender);
+                return dry_run(config, &site, &edition, &sender);
             }
+            let mut recipients = Vec::new();
+            let variants = plan(config, &site, &edition, false, |r, v, _| {
+                recipients.push((r, v));
+                Ok(())
+            })?;
             store(&state, &edition, started, &variants, &recipients)?
         }
     };
@@ -266,23 +270,24 @@ fn check_resume_bounds(s: &Stored, bounds: &Bounds, site: &SiteSettings) -> Resu
 type Variants = Vec<(Vec<String>, Letter)>;
 
 /// One rendered variant per distinct category choice, and every active
-/// subscriber whose choice has posts, with their variant.
+/// subscriber whose choice has posts, with their variant, handed to `each`
+/// as the list is read (a dry run of a list of millions keeps none of them).
 fn plan(
     config: &Config,
     site: &SiteSettings,
     edition: &Edition,
     dry_run: bool,
-) -> Result<(Variants, Vec<(Recipient, usize)>)> {
-    let store = Store::open(&config.subscribers.file);
-    let list = if dry_run {
-        store.load()?
-    } else {
-        store.load_with_tokens()?
-    };
+    mut each: impl FnMut(Recipient, usize, &Variants) -> Result<()>,
+) -> Result<Variants> {
     let mut by_key: HashMap<String, Option<usize>> = HashMap::new();
     let mut variants: Variants = Vec::new();
-    let mut recipients = Vec::new();
-    for s in list.iter().filter(|s| s.gets_digest()) {
+    let store = Store::open(&config.subscribers.file);
+    // A real send saves missing or hand-made tokens first: no message may
+    // carry a token the list does not hold.
+    store.for_each(!dry_run, |s: Subscriber| -> Result<()> {
+        if !s.gets_digest() {
+            return Ok(());
+        }
         let key = choice_key(&s.categories);
         let slot = *by_key.entry(key).or_insert_with(|| {
             let personal = edition.for_categories(&s.categories);
@@ -294,32 +299,37 @@ fn plan(
             variants.push((s.categories.clone(), Letter::new(render(&personal, &ctx))));
             Some(variants.len() - 1)
         });
-        if let Some(i) = slot {
-            recipients.push((Recipient::from(s), i));
+        match slot {
+            Some(i) => each(Recipient::from(&s), i, &variants),
+            None => Ok(()),
         }
-    }
-    Ok((variants, recipients))
+    })?;
+    Ok(variants)
 }
 
+/// Composes every message to count its size, one at a time, and sends nothing.
 fn dry_run(
+    config: &Config,
+    site: &SiteSettings,
     edition: &Edition,
-    variants: &Variants,
-    recipients: &[(Recipient, usize)],
     sender: &SenderSettings,
 ) -> Result<Sent> {
     let mut bytes = 0usize;
-    for (r, v) in recipients {
-        bytes += compose(&variants[*v].1, r, sender)?.formatted().len();
-    }
+    let mut messages = 0usize;
+    let variants = plan(config, site, edition, true, |r, v, variants| {
+        bytes += compose(&variants[v].1, &r, sender)?.formatted().len();
+        messages += 1;
+        Ok(())
+    })?;
     Ok(Sent::DryRun(DryRun {
         id: edition.id.clone(),
         posts: edition.len(),
-        messages: recipients.len(),
+        messages,
         variants: variants.len(),
-        average_bytes: if recipients.is_empty() {
+        average_bytes: if messages == 0 {
             0.0
         } else {
-            bytes as f64 / recipients.len() as f64
+            bytes as f64 / messages as f64
         },
     }))
 }
@@ -521,10 +531,15 @@ pub fn envelope_address(email: &str) -> Result<Address> {
 
 /// True when `path` was modified after `since` (or its time is unknown).
 fn changed_since(path: &Path, since: DateTime<Utc>) -> bool {
-    match std::fs::metadata(path).and_then(|m| m.modified()) {
+    let modified = |p: &Path| match std::fs::metadata(p).and_then(|m| m.modified()) {
         Ok(modified) => DateTime::<Utc>::from(modified) >= since,
         Err(_) => true,
-    }
+    };
+    // An SQLite list in WAL mode changes its `-wal` file first.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    modified(path) || (wal.exists() && modified(&wal))
 }
 
 /// `send --to EMAIL`: the edition, as everyone would get it, to one address

@@ -47,7 +47,14 @@ impl Window {
         };
         let since = match since {
             Some(s) => parse_time(s, tz).map_err(|e| WindowError(format!("`--since`: {e}")))?,
-            None => until - Duration::days(i64::from(days)),
+            None => Duration::try_days(i64::from(days))
+                .and_then(|d| until.checked_sub_signed(d))
+                .ok_or_else(|| {
+                    WindowError(format!(
+                        "a window of {days} days before {} is out of range",
+                        until.to_rfc3339()
+                    ))
+                })?,
         };
         if since >= until {
             return Err(WindowError(format!(
@@ -127,5 +134,7 @@ mod tests {
         assert!(w.contains(&parse_time("2026-11-16", tz).unwrap()));
         assert!(!w.contains(&parse_time("2026-11-23", tz).unwrap()));
         assert!(Window::from_flags(Some("2026-11-23"), Some("2026-11-16"), 7, now, tz).is_err());
+        let err = Window::from_flags(None, None, u32::MAX, now, tz).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
     }
 }

@@ -57,6 +57,14 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
     }
 
     clipping_warning(config, &site)?;
+    // The same validation `send` does, so a sender `check` passes works.
+    let sender = &config.sender;
+    if sender.from.is_some() || sender.reply_to.is_some() || sender.list_id.is_some() {
+        if let Err(e) = crate::mail::compose::SenderSettings::resolve(sender) {
+            println!("{}: {e}", config.path.display());
+            problems += 1;
+        }
+    }
 
     for p in crate::subscribers::check(&config.subscribers.file) {
         println!("{p}");

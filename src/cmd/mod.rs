@@ -2,6 +2,7 @@
 
 pub mod bounces;
 pub mod check;
+pub mod maintain;
 pub mod posts;
 pub mod preview;
 pub mod run;

@@ -116,8 +116,8 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
 
 fn find_subscriber(config: &Config, email: &str, out: &Output) -> Result<Recipient> {
     let path = &config.subscribers.file;
-    let list = crate::subscribers::load(path)?;
-    let subscriber = crate::subscribers::find(&list, email)
+    let subscriber = crate::subscribers::Store::open(path)
+        .find(email)?
         .ok_or_else(|| anyhow!("no subscriber `{email}` in `{}`", path.display()))?;
     if !subscriber.gets_digest() {
         out.warn(format!(
@@ -125,7 +125,7 @@ fn find_subscriber(config: &Config, email: &str, out: &Output) -> Result<Recipie
             subscriber.email, subscriber.status
         ));
     }
-    Ok(Recipient::from(subscriber))
+    Ok(Recipient::from(&subscriber))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -2,7 +2,6 @@
 //! import and export. Each change prints one line on stdout saying what
 //! changed; problems go to stderr.
 
-use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -16,14 +15,14 @@ use crate::cli::{
 };
 use crate::config::Config;
 use crate::subscribers::{
-    self, clean_categories, clean_name, import, Address, Status, Store, StoreError, Subscriber,
+    self, clean_categories, clean_name, import, Address, Status, Store, Subscriber,
 };
 
 pub fn run(config: &Config, cmd: &SubscribersCommand, out: &Output) -> Result<ExitCode> {
     let store = Store::open(&config.subscribers.file);
     match cmd {
-        SubscribersCommand::Add(args) => add(&store, args),
-        SubscribersCommand::Remove(args) => remove(&store, &args.email),
+        SubscribersCommand::Add(args) => add(&store, args, out),
+        SubscribersCommand::Remove(args) => remove(&store, &args.email, out),
         SubscribersCommand::Unsubscribe(args) => unsubscribe(&store, &args.email, out),
         SubscribersCommand::Resubscribe(args) => resubscribe(&store, &args.email, out),
         SubscribersCommand::List(args) => {
@@ -32,6 +31,8 @@ pub fn run(config: &Config, cmd: &SubscribersCommand, out: &Output) -> Result<Ex
         }
         SubscribersCommand::Import(args) => import(&store, args, out),
         SubscribersCommand::Export(args) => export(&store, args),
+        SubscribersCommand::Dedupe(args) => super::maintain::dedupe(config, &store, args, out),
+        SubscribersCommand::Migrate(args) => super::maintain::migrate(&store, args, out),
     }
 }
 
@@ -39,46 +40,42 @@ fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset().trunc_subsecs(0)
 }
 
-fn add(store: &Store, args: &AddArgs) -> Result<ExitCode> {
+fn add(store: &Store, args: &AddArgs, out: &Output) -> Result<ExitCode> {
     let address = Address::parse(&args.email)?;
     let name = match &args.name {
         Some(name) => clean_name(name).map_err(|m| anyhow!(m))?,
         None => None,
     };
     let categories = clean_categories(&args.categories).map_err(|m| anyhow!(m))?;
-    let added = store.update(|list| {
-        if let Some(existing) = subscribers::find(list, &address.email) {
-            let who = same_as(&address.email, existing);
-            bail!(match existing.status {
-                Status::Active => format!("{who} is already subscribed"),
-                Status::Pending =>
-                    format!("{who} is already on the list, waiting for confirmation"),
-                Status::Unsubscribed => format!(
-                    "{who} has unsubscribed; if they asked to come back, use \
-                     `postbode subscribers resubscribe {}`",
-                    existing.email
-                ),
-                Status::Bounced => format!(
-                    "{who} is on the list but bounced; `postbode subscribers resubscribe {}` \
-                     makes them active again",
-                    existing.email
-                ),
-            });
-        }
-        let subscriber = Subscriber::new(address, name, categories, now());
-        list.push(subscriber.clone());
-        Ok(subscriber)
-    })?;
+    let given = address.email.clone();
+    let added = Subscriber::new(address, name, categories, now());
+    if let Some(existing) = store.add(added.clone())? {
+        let who = same_as(&given, &existing);
+        bail!(match existing.status {
+            Status::Active => format!("{who} is already subscribed"),
+            Status::Pending => format!("{who} is already on the list, waiting for confirmation"),
+            Status::Unsubscribed => format!(
+                "{who} has unsubscribed; if they asked to come back, use \
+                 `postbode subscribers resubscribe {}`",
+                existing.email
+            ),
+            Status::Bounced => format!(
+                "{who} is on the list but bounced; `postbode subscribers resubscribe {}` \
+                 makes them active again",
+                existing.email
+            ),
+        });
+    }
     let name = added
         .name
         .as_deref()
         .map(|n| format!("name: {n}; "))
         .unwrap_or_default();
-    println!(
+    out.done(format!(
         "added {} ({name}categories: {})",
         added.email,
         categories_text(&added.categories)
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -91,35 +88,43 @@ fn same_as(given: &str, existing: &Subscriber) -> String {
     }
 }
 
-/// Finds `email` in the list, or fails naming it.
-fn position(store: &Store, list: &[Subscriber], email: &str) -> Result<usize> {
-    let address = Address::parse(email)?;
-    subscribers::position(list, &address.email).ok_or_else(|| {
-        anyhow!(
-            "`{}` is not on the list `{}`",
-            address.email,
-            store.path().display()
-        )
-    })
+/// The error for an address that is not on the list.
+fn not_on_list(store: &Store, email: &str) -> anyhow::Error {
+    anyhow!(
+        "`{}` is not on the list `{}`",
+        email.trim(),
+        store.path().display()
+    )
 }
 
-fn remove(store: &Store, email: &str) -> Result<ExitCode> {
-    let removed = store.update(|list| {
-        let i = position(store, list, email)?;
-        Ok::<_, anyhow::Error>(list.remove(i))
-    })?;
-    println!("removed {} (was {})", removed.email, removed.status);
+/// Changes the entry for `email` (any case) with `f`, or fails naming it.
+fn change<T>(
+    store: &Store,
+    email: &str,
+    f: impl FnOnce(&mut Subscriber) -> T,
+) -> Result<(T, Subscriber)> {
+    let address = Address::parse(email)?;
+    store
+        .change(&address.email, f)?
+        .ok_or_else(|| not_on_list(store, &address.email))
+}
+
+fn remove(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
+    let address = Address::parse(email)?;
+    let removed = store
+        .remove(&address.email)?
+        .ok_or_else(|| not_on_list(store, &address.email))?;
+    out.done(format!(
+        "removed {} (was {})",
+        removed.email, removed.status
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 fn unsubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
-    let (subscriber, changed) = store.update(|list| {
-        let i = position(store, list, email)?;
-        let changed = list[i].unsubscribe(now());
-        Ok::<_, anyhow::Error>((list[i].clone(), changed))
-    })?;
+    let (changed, subscriber) = change(store, email, |s| s.unsubscribe(now()))?;
     if changed {
-        println!("unsubscribed {}", subscriber.email);
+        out.done(format!("unsubscribed {}", subscriber.email));
     } else {
         let since = subscriber
             .unsubscribed_at
@@ -134,11 +139,10 @@ fn unsubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
 }
 
 fn resubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
-    let (subscriber, was) = store.update(|list| {
-        let i = position(store, list, email)?;
-        let was = list[i].status;
-        list[i].resubscribe(now());
-        Ok::<_, anyhow::Error>((list[i].clone(), was))
+    let (was, subscriber) = change(store, email, |s| {
+        let was = s.status;
+        s.resubscribe(now());
+        was
     })?;
     if was == Status::Active {
         out.info(format!(
@@ -146,7 +150,7 @@ fn resubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
             subscriber.email
         ));
     } else {
-        println!("resubscribed {} (was {was})", subscriber.email);
+        out.done(format!("resubscribed {} (was {was})", subscriber.email));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -338,31 +342,22 @@ fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
         out.warn(format!("{file}:{}: {}", skipped.line, skipped.message));
     }
     let now = now();
-    let merge = |list: &mut Vec<Subscriber>| {
-        let on_list: HashMap<String, usize> =
-            list.iter().enumerate().map(|(i, s)| (s.key(), i)).collect();
-        let mut already = Vec::new();
-        let mut added = 0usize;
-        for row in csv.rows {
-            match on_list.get(&row.address.key) {
-                Some(&i) => already.push((
-                    row.line,
-                    same_as(&row.address.email, &list[i]),
-                    list[i].status,
-                )),
-                None => {
-                    list.push(Subscriber::new(row.address, row.name, row.categories, now));
-                    added += 1;
-                }
-            }
+    let lines: Vec<u64> = csv.rows.iter().map(|r| r.line).collect();
+    let given: Vec<String> = csv.rows.iter().map(|r| r.address.email.clone()).collect();
+    let new = csv
+        .rows
+        .into_iter()
+        .map(|row| Subscriber::new(row.address, row.name, row.categories, now))
+        .collect();
+    let outcome = store.add_many(new, args.dry_run)?;
+    let mut added = 0usize;
+    let mut already = Vec::new();
+    for ((line, given), existing) in lines.iter().zip(&given).zip(outcome) {
+        match existing {
+            Some(existing) => already.push((line, same_as(given, &existing), existing.status)),
+            None => added += 1,
         }
-        (added, already)
-    };
-    let (added, already) = if args.dry_run {
-        merge(&mut store.load()?)
-    } else {
-        store.update(|list| Ok::<_, StoreError>(merge(list)))?
-    };
+    }
     for (line, who, status) in &already {
         out.warn(format!(
             "{file}:{line}: {who} is already on the list ({status}); skipped"
@@ -394,10 +389,10 @@ fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
     } else {
         ""
     };
-    println!(
+    out.done(format!(
         "{verb} {} from `{file}`{skipped}{dry}",
         plural(added, "subscriber", "subscribers")
-    );
+    ));
     Ok(if csv.bad.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -382,25 +382,33 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         self.validate_sources()?;
+        if self.schedule.catch_up.0 > chrono::Duration::days(MAX_DAYS) {
+            return Err(format!(
+                "`schedule.catch_up` must be at most {MAX_DAYS} days, not `{}`",
+                self.schedule.catch_up
+            ));
+        }
         if let Some(url) = &self.site.url {
             if !is_http_url(url) {
                 return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
             }
         }
+        // Every number is bounded here, so that nothing downstream
+        // overflows on a value that `check` let through.
         let d = &self.digest;
-        if d.window_days == 0 {
-            return Err("`digest.window_days` must be at least 1".into());
+        let smtp = &self.smtp;
+        bounded("digest.window_days", d.window_days, 1, MAX_DAYS)?;
+        bounded("digest.summary_length", d.summary_length, 20, 100_000)?;
+        bounded("digest.max_posts", d.max_posts, 1, 100_000)?;
+        bounded("digest.max_per_category", d.max_per_category, 1, 100_000)?;
+        if let Some(port) = smtp.port {
+            bounded("smtp.port", port, 1, 65_535)?;
         }
-        if d.summary_length < 20 {
-            return Err("`digest.summary_length` must be at least 20 characters".into());
-        }
-        if d.max_posts == 0 || d.max_per_category == 0 {
-            return Err(
-                "`digest.max_posts` and `digest.max_per_category` must be at least 1".into(),
-            );
-        }
-        if self.smtp.connections == 0 || self.smtp.connections > 64 {
-            return Err("`smtp.connections` must be between 1 and 64".into());
+        bounded("smtp.connections", smtp.connections, 1, 64)?;
+        bounded("smtp.max_retries", smtp.max_retries, 0, 100)?;
+        bounded("smtp.timeout_secs", smtp.timeout_secs, 1, 3_600)?;
+        if let Some(limit) = self.delivery.bounce_limit {
+            bounded("delivery.bounce_limit", limit, 1, 1_000)?;
         }
         let rate = self.smtp.rate_limit;
         if !(rate == 0.0 || (0.001..=1_000_000.0).contains(&rate)) {
@@ -474,6 +482,22 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// The longest window or catch-up in days: ten years.
+const MAX_DAYS: i64 = 3_653;
+
+/// `key` is within `min..=max`, or an error naming the key and the bounds.
+fn bounded<T>(key: &str, value: T, min: i64, max: i64) -> Result<(), String>
+where
+    T: Copy + std::fmt::Display + TryInto<i64>,
+{
+    match value.try_into() {
+        Ok(v) if (min..=max).contains(&v) => Ok(()),
+        _ => Err(format!(
+            "`{key}` must be between {min} and {max}, not {value}"
+        )),
     }
 }
 
@@ -633,6 +657,38 @@ mod tests {
             c.schedule.timezone,
             Some(Zone(chrono_tz::Europe::Amsterdam))
         );
+    }
+
+    #[test]
+    fn every_number_is_bounded() {
+        let parse = |table: &str| {
+            Config::parse(
+                &format!("[site]\nsource = \"s\"\n{table}\n"),
+                Path::new("c.toml"),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        for (table, key) in [
+            ("[digest]\nwindow_days = 4294967295", "digest.window_days"),
+            ("[digest]\nwindow_days = 0", "digest.window_days"),
+            (
+                "[digest]\nmax_posts = 18446744073709551615",
+                "digest.max_posts",
+            ),
+            (
+                "[smtp]\ntimeout_secs = 18446744073709551615",
+                "smtp.timeout_secs",
+            ),
+            ("[smtp]\nport = 0", "smtp.port"),
+            ("[smtp]\nmax_retries = 4294967295", "smtp.max_retries"),
+            ("[delivery]\nbounce_limit = 0", "delivery.bounce_limit"),
+            ("[schedule]\ncatch_up = \"100000d\"", "schedule.catch_up"),
+        ] {
+            let err = parse(table).unwrap_err();
+            assert!(err.contains(&format!("`{key}` must be")), "{table}: {err}");
+        }
+        assert!(parse("[digest]\nwindow_days = 3653").is_ok());
     }
 
     #[test]

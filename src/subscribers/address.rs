@@ -3,10 +3,16 @@
 //! the categories and the token.
 //!
 //! An address is a bare RFC 5321 mailbox (`ada@example.org`), checked by
-//! lettre's parser. The key keeps the local part as given (RFC 5321 leaves its
-//! case to the receiving server) and puts the domain in its lower-case ASCII
-//! (IDNA) form, so `ada@Bücher.example` and `ada@xn--bcher-kva.example` are
-//! the same subscriber.
+//! lettre's parser, that a mail relay will take: no address literals
+//! (`ada@[127.0.0.1]`) and no quoted local part with `/` or `\` in it.
+//!
+//! [`key_of`] is the one identity rule: an address is one subscriber
+//! whatever its case. RFC 5321 leaves the local part's case to the
+//! receiving server, but every mail system in use treats it as one mailbox,
+//! and a list that keeps `Ada@` and `ada@` apart mails that reader twice.
+//! So the key is the address in lower case with the domain in its ASCII
+//! (IDNA) form: `Ada@Bücher.example` and `ada@xn--bcher-kva.example` are the
+//! same subscriber. The stored spelling stays as entered.
 
 use rand::RngCore;
 
@@ -81,7 +87,20 @@ pub(crate) fn key_into(email: &str, key: &mut String) -> Result<(), &'static str
         Err(_) => return Err("it is not an e-mail address"),
     };
     let (user, domain) = (parsed.user(), parsed.domain());
-    key.push_str(user);
+    // A relay refuses these, or worse, a local delivery agent takes `/` and
+    // `\` in a quoted local part as a path: each would fail at every send
+    // and count as a bounce.
+    if domain.starts_with('[') {
+        return Err("it names a server address (`[…]`) instead of a domain");
+    }
+    if user.starts_with('"') && user.contains(['/', '\\']) {
+        return Err("its quoted part before `@` contains `/` or `\\`");
+    }
+    if user.is_ascii() {
+        key.extend(user.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        key.push_str(&user.to_lowercase());
+    }
     key.push('@');
     // Plain ASCII domains are the common case and need only lower-casing;
     // `idna` is for the rest (and for `xn--` labels, which it validates).
@@ -100,11 +119,14 @@ pub(crate) fn key_into(email: &str, key: &mut String) -> Result<(), &'static str
     Ok(())
 }
 
-/// The key of an address that is known to be valid, or the trimmed text
-/// itself when it is not (so an invalid entry still compares with itself).
-pub(crate) fn key_of(email: &str) -> String {
+/// The identity of an address: two addresses are one subscriber exactly
+/// when their keys are equal. Every comparison of addresses (add, import,
+/// sign-up and its limits, unsubscribe, bounces, `--subscriber`, the list's
+/// own checks, both stores) goes through this. An invalid address keys as
+/// its trimmed text in lower case, so it still compares with itself.
+pub fn key_of(email: &str) -> String {
     let email = email.trim();
-    key(email).unwrap_or_else(|_| email.to_owned())
+    key(email).unwrap_or_else(|_| email.to_lowercase())
 }
 
 /// A name as stored: trimmed, `None` when empty.
@@ -180,21 +202,18 @@ pub fn new_token() -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// What is wrong with a token, if anything: it must be URL-safe and carry at
-/// least 128 bits (32 hex characters, or 22 base64url ones).
+/// True for a token as [`new_token`] makes them: 32 hex characters.
+pub fn token_is_valid(token: &str) -> bool {
+    token.len() == TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What is wrong with a token, if anything: it must be 32 hex characters
+/// (128 random bits, URL-safe).
 pub(crate) fn token_problem(token: &str) -> Option<String> {
-    if !token
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Some("its token has characters other than letters, digits, `-` and `_`".into());
-    }
-    let hex = token.bytes().all(|b| b.is_ascii_hexdigit());
-    let needed = if hex { 32 } else { 22 };
-    (token.len() < needed).then(|| {
+    (!token_is_valid(token)).then(|| {
         format!(
-            "its token is too short ({} characters; at least {needed} are needed for 128 random bits)",
-            token.len()
+            "its token `{}` is not 32 hex characters (128 random bits)",
+            token.escape_debug()
         )
     })
 }
@@ -215,13 +234,26 @@ mod tests {
     fn trims_and_keeps_the_text_as_given() {
         let a = Address::parse("  Ada@Example.ORG \n").unwrap();
         assert_eq!(a.email, "Ada@Example.ORG");
-        assert_eq!(a.key, "Ada@example.org");
+        assert_eq!(a.key, "ada@example.org");
     }
 
     #[test]
-    fn domain_case_is_ignored_local_part_case_is_kept() {
+    fn case_is_ignored_everywhere() {
         assert_eq!(key("ada@EXAMPLE.org"), key("ada@example.org"));
-        assert_ne!(key("Ada@example.org"), key("ada@example.org"));
+        assert_eq!(key("Victim@example.org"), key("vIctim@example.org"));
+        assert_eq!(key("ZOË@example.org"), "zoë@example.org");
+        assert_eq!(key_of(" VICTIM@Example.org "), "victim@example.org");
+    }
+
+    #[test]
+    fn refuses_what_no_relay_delivers() {
+        assert!(reason("\"../../../tmp/pwn\"@example.org").contains("`/`"));
+        assert!(reason("\"a\\\\b\"@example.org").contains("`\\`"));
+        assert!(reason("x@[127.0.0.1]").contains("server address"));
+        assert!(reason("x@[IPv6:::1]").contains("server address"));
+        // Unquoted `/` is an ordinary character of a local part.
+        assert_eq!(key("a/b@example.org"), "a/b@example.org");
+        assert_eq!(key("\"a.b\"@example.org"), "\"a.b\"@example.org");
     }
 
     #[test]
@@ -276,8 +308,9 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
         assert_eq!(token_problem(&a), None);
-        assert!(token_problem("abc123").unwrap().contains("too short"));
-        assert!(token_problem("a/b+c=").unwrap().contains("characters"));
-        assert_eq!(token_problem("AbCdEfGhIjKlMnOpQrStUv"), None);
+        assert!(token_problem("abc123").unwrap().contains("not 32 hex"));
+        assert!(token_problem("12345").unwrap().contains("not 32 hex"));
+        assert!(token_problem("AbCdEfGhIjKlMnOpQrStUvWxYz012345").is_some());
+        assert_eq!(token_problem("0123456789ABCDEF0123456789abcdef"), None);
     }
 }

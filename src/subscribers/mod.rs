@@ -1,8 +1,10 @@
 //! The subscriber list: who gets the digest, with which categories, and the
-//! token in their unsubscribe link. It lives in one YAML file
-//! (`subscribers.file` in `config.toml`) that people may read, diff and edit.
+//! token in their unsubscribe link. It lives in `subscribers.file` in
+//! `config.toml`: a YAML file that people may read, diff and edit, or, for
+//! big lists, an SQLite database (a name ending in `.sqlite` or `.db`; see
+//! [`SqliteStore`]) with the same fields. [`Store`] is the one way in.
 //!
-//! The file is a map with one key, `subscribers`, holding a list of entries:
+//! The YAML file is a map with one key, `subscribers`, holding a list of entries:
 //!
 //! ```yaml
 //! subscribers:
@@ -24,17 +26,21 @@
 //! YAML is read with serde_yaml.
 //!
 //! Invariants of a loaded list: every address is valid and appears once
-//! (domains compared case-insensitively, in their ASCII form), names and
-//! categories are trimmed, and every token is unique. Changes go through
-//! [`Store::update`], which holds a lock, validates the result and replaces
-//! the file atomically, so readers never need a lock and a crash leaves
-//! either the old or the new list. A file that cannot be read as a list is
-//! never overwritten.
+//! (compared by [`key_of`]: without case, domains in their ASCII form;
+//! twins from older lists are reported until `dedupe` merges them), names
+//! and categories are trimmed, and every token is 32 hex characters and
+//! unique. YAML changes go through [`YamlStore::update`], which holds a
+//! lock, validates the result and replaces the file atomically, so readers
+//! never need a lock and a crash leaves either the old or the new list. A
+//! file that cannot be read as a list is never overwritten.
 
 mod address;
+mod backend;
+mod dedupe;
 mod format;
 pub mod import;
 mod recipient;
+mod sqlite;
 mod store;
 mod validate;
 
@@ -48,10 +54,14 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use address::key_of as address_key;
 pub use address::{
-    clean_categories, clean_name, new_token, same_category, Address, InvalidAddress,
+    clean_categories, clean_name, key_of, new_token, same_category, token_is_valid, Address,
+    InvalidAddress,
 };
+pub use backend::{load, Store};
+pub use dedupe::{dedupe, Merged};
 pub use recipient::Recipient;
-pub use store::{load, Store, DEFAULT_BOUNCE_LIMIT};
+pub use sqlite::SqliteStore;
+pub use store::{YamlStore, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};
 use validate::{list_problems, validate};
 
@@ -226,11 +236,18 @@ pub fn find<'a>(list: &'a [Subscriber], email: &str) -> Option<&'a Subscriber> {
 /// Where the subscriber with this address is in the list, if anywhere.
 pub fn position(list: &[Subscriber], email: &str) -> Option<usize> {
     let key = address::key_of(email);
-    // Keys keep the local part as given, so only entries with the same local
-    // part can match; this skips building a key for every entry.
-    let local = key.rsplit_once('@').map_or(key.as_str(), |(l, _)| l);
-    list.iter()
-        .position(|s| s.email.rsplit_once('@').is_some_and(|(l, _)| l == local) && s.key() == key)
+    // Only entries whose local part matches the key's without case can
+    // match; this skips building a key for every entry.
+    let local = local_part(&key);
+    list.iter().position(|s| {
+        let l = local_part(&s.email);
+        (l.eq_ignore_ascii_case(local) || !l.is_ascii()) && s.key() == key
+    })
+}
+
+/// The part before the last `@`, as written.
+fn local_part(email: &str) -> &str {
+    email.rsplit_once('@').map_or(email, |(l, _)| l)
 }
 
 /// The subscriber whose unsubscribe token this is, if any.
@@ -263,6 +280,12 @@ pub enum StoreError {
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
+    },
+    #[error("cannot use the SQLite list `{}`", path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
     },
     /// A change would have made the list invalid; the file is unchanged.
     #[error(
@@ -354,7 +377,8 @@ mod tests {
             now,
         )];
         assert!(find(&list, "ada@XN--BCHER-KVA.example").is_some());
-        assert!(find(&list, "Ada@bücher.example").is_none());
+        assert!(find(&list, "ADA@Bücher.example").is_some());
+        assert!(find(&list, "bob@bücher.example").is_none());
         assert!(find_by_token(&list, &list[0].token).is_some());
         assert!(find_by_token(&list, "").is_none());
     }

@@ -21,22 +21,16 @@ use super::{format, list_problems, validate, StoreError, Subscriber};
 /// Permanent delivery failures after which an active subscriber is `bounced`.
 pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
 
-/// The list file at one path.
+/// The YAML list file at one path.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct YamlStore {
     path: PathBuf,
 }
 
-/// Reads the list at `path` (a missing file is an empty list). Takes no lock:
-/// writers replace the file atomically.
-pub fn load(path: &Path) -> Result<Vec<Subscriber>, StoreError> {
-    Store::open(path).load()
-}
-
-impl Store {
+impl YamlStore {
     /// The list at `path`; nothing is read until it is used.
-    pub fn open(path: impl Into<PathBuf>) -> Store {
-        Store { path: path.into() }
+    pub fn open(path: impl Into<PathBuf>) -> YamlStore {
+        YamlStore { path: path.into() }
     }
 
     pub fn path(&self) -> &Path {
@@ -54,16 +48,18 @@ impl Store {
     /// The list as delivery needs it: every entry with a token that is
     /// saved in the file. An entry added by hand without one gets it
     /// written now (under the lock), before a message carries it, so that
-    /// its unsubscribe link leads somewhere. Otherwise just [`Store::load`].
+    /// its unsubscribe link leads somewhere. Otherwise just [`YamlStore::load`].
     pub fn load_with_tokens(&self) -> Result<Vec<Subscriber>, StoreError> {
         let Some(text) = read(&self.path)? else {
             return Ok(Vec::new());
         };
         let raw = format::parse(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
         drop(text);
-        let all_saved = raw
-            .iter()
-            .all(|e| e.token.as_deref().is_some_and(|t| !t.trim().is_empty()));
+        let all_saved = raw.iter().all(|e| {
+            e.token
+                .as_deref()
+                .is_some_and(|t| super::token_is_valid(t.trim()))
+        });
         if all_saved {
             validated(&self.path, raw)
         } else {
@@ -293,7 +289,10 @@ fn parse_list(path: &Path, text: &str) -> Result<Vec<Subscriber>, StoreError> {
 }
 
 /// The entries as subscribers, or the fatal problems with them.
-fn validated(path: &Path, raw: Vec<format::RawEntry>) -> Result<Vec<Subscriber>, StoreError> {
+pub(super) fn validated(
+    path: &Path,
+    raw: Vec<format::RawEntry>,
+) -> Result<Vec<Subscriber>, StoreError> {
     let (list, problems) = validate(raw);
     let fatal: Vec<_> = problems.into_iter().filter(|p| p.fatal).collect();
     if fatal.is_empty() {
@@ -327,7 +326,7 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-11-16T08:00:00+01:00").unwrap()
     }
 
-    fn add(store: &Store, email: &str) {
+    fn add(store: &YamlStore, email: &str) {
         store
             .update(|list| {
                 list.push(Subscriber::new(
@@ -344,7 +343,7 @@ mod tests {
     #[test]
     fn first_change_creates_folder_and_file() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("deep/er/subscribers.yaml"));
+        let store = YamlStore::open(dir.path().join("deep/er/subscribers.yaml"));
         assert_eq!(store.load().unwrap(), vec![]);
         add(&store, "ada@example.org");
         let list = store.load().unwrap();
@@ -356,7 +355,7 @@ mod tests {
     #[test]
     fn failed_change_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.yaml"));
+        let store = YamlStore::open(dir.path().join("s.yaml"));
         add(&store, "ada@example.org");
         let before = fs::read(store.path()).unwrap();
         let err = store
@@ -376,7 +375,7 @@ mod tests {
     #[test]
     fn an_invalid_result_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.yaml"));
+        let store = YamlStore::open(dir.path().join("s.yaml"));
         add(&store, "ada@example.org");
         let before = fs::read(store.path()).unwrap();
         let err = store
@@ -395,7 +394,7 @@ mod tests {
     #[test]
     fn stale_temp_files_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.yaml"));
+        let store = YamlStore::open(dir.path().join("s.yaml"));
         fs::write(dir.path().join(".s.yaml.tmp-99999999"), "half a list").unwrap();
         add(&store, "ada@example.org");
         assert!(!dir.path().join(".s.yaml.tmp-99999999").exists());
@@ -404,7 +403,7 @@ mod tests {
     #[test]
     fn token_unsubscribe_and_bounces() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("s.yaml"));
+        let store = YamlStore::open(dir.path().join("s.yaml"));
         add(&store, "ada@example.org");
         add(&store, "bob@example.org");
         let token = store.load().unwrap()[1].token.clone();
@@ -435,7 +434,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.yaml");
         fs::write(&path, b"subscribers:\n  - email: \"a\xffb@example.org\"\n").unwrap();
-        let err = load(&path).unwrap_err().to_string();
+        let err = YamlStore::open(&path).load().unwrap_err().to_string();
         assert!(err.ends_with(":2:14: not a valid subscriber list: the file is not UTF-8 text (the file was left as it is)"), "{err}");
     }
 }

@@ -39,6 +39,9 @@ impl Problem {
 /// Checks a list file for `postbode check`: one line per problem, each naming
 /// the file and (when known) the line. A missing file is no problem.
 pub fn check(path: &Path) -> Vec<String> {
+    if let Store::Sqlite(store) = Store::open(path) {
+        return store.check();
+    }
     match store::read(path) {
         Ok(None) => Vec::new(),
         Ok(Some(text)) => match format::parse(&text) {
@@ -75,7 +78,10 @@ pub(super) fn validate(raw: Vec<format::RawEntry>) -> (Vec<Subscriber>, Vec<Prob
 /// One entry as read into a subscriber, with its line and any problem found
 /// on the way. Strings move from the raw entry: this runs for every entry of
 /// a list at every read, and copying them would cost more than parsing.
-fn convert(index: usize, e: format::RawEntry) -> (Subscriber, Option<usize>, Vec<Problem>) {
+pub(super) fn convert(
+    index: usize,
+    e: format::RawEntry,
+) -> (Subscriber, Option<usize>, Vec<Problem>) {
     let format::RawEntry {
         line,
         email,
@@ -114,7 +120,17 @@ fn convert(index: usize, e: format::RawEntry) -> (Subscriber, Option<usize>, Vec
     let subscribed_at = time("subscribed_at", subscribed_at);
     let unsubscribed_at = time("unsubscribed_at", unsubscribed_at);
     let token = match token.map(trimmed) {
-        Some(t) if !t.is_empty() => t,
+        Some(t) if token_is_valid(&t) => t,
+        Some(t) if !t.is_empty() => {
+            problem(
+                format!(
+                    "`{email}`: its token `{t}` is not 32 hex characters; the next change by \
+                     `postbode subscribers` or `postbode send` replaces it"
+                ),
+                false,
+            );
+            new_token()
+        }
         _ => {
             problem(
                 format!(
@@ -250,8 +266,22 @@ pub(super) fn list_problems(list: &[Subscriber], lines: &[Option<usize>]) -> Vec
     for (index, (s, key)) in list.iter().zip(spans).enumerate() {
         if let Some(key) = key {
             if let Some(&first) = keys.get(key) {
-                let message = format!("`{}` is on the list twice (also at {})", s.email, at(first));
-                problems.push(problem(index, message, true));
+                let other = &list[first].email;
+                if local_part(other) == local_part(&s.email) {
+                    let message =
+                        format!("`{}` is on the list twice (also at {})", s.email, at(first));
+                    problems.push(problem(index, message, true));
+                } else {
+                    // Twins from before addresses were compared without
+                    // case: the list stays usable until `dedupe` merges them.
+                    let message = format!(
+                        "`{}` and `{other}` ({}) are one address; \
+                         `postbode subscribers dedupe` merges them",
+                        s.email,
+                        at(first)
+                    );
+                    problems.push(problem(index, message, false));
+                }
             } else {
                 keys.insert(key, index);
             }
@@ -327,7 +357,7 @@ mod tests {
         assert_eq!(
             check(&path),
             [
-                format!("{p}:2: `ada@example.org`: its token is too short (3 characters; at least 32 are needed for 128 random bits)"),
+                format!("{p}:2: `ada@example.org`: its token `abc` is not 32 hex characters; the next change by `postbode subscribers` or `postbode send` replaces it"),
                 format!("{p}:4: invalid address `bad`: it has no `@`"),
                 format!("{p}:6: `ada@EXAMPLE.org` has no `token` yet; the next change by `postbode subscribers` gives it one"),
                 format!("{p}:6: `ada@EXAMPLE.org` is on the list twice (also at line 2)"),
@@ -354,6 +384,7 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert!(problems.iter().all(|p| !p.fatal));
         assert!(problems[0].message.contains("no `token`"));
-        assert!(problems[1].message.contains("too short"));
+        assert!(problems[1].message.contains("not 32 hex"));
+        assert_ne!(list[1].token, "abc");
     }
 }

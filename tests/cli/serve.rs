@@ -948,3 +948,54 @@ fn one_client_cannot_hold_more_than_its_share() {
     let _ = other.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+// ---------------------------------------------------- one identity, SQLite
+
+#[test]
+fn spellings_that_differ_in_case_sign_up_once() {
+    let pb = setup(0);
+    let server = Server::start(&pb);
+    let url = server.url("/subscribe");
+    for email in [
+        "Victim@example.org",
+        "vIctim@example.org",
+        "VICTIM@example.org",
+    ] {
+        let r = post_form(&url, &[("email", email)]);
+        assert_eq!(r.status, 200, "{email}: {}", r.body);
+        server.wait_for_log(&format!("sign-up of {email}"));
+    }
+    let list = server.list();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        list[0].email, "Victim@example.org",
+        "stored as first entered"
+    );
+    assert_eq!(list[0].status, Status::Pending);
+    // At most two confirmation mails per address, whatever its spelling.
+    let mails = std::fs::read_dir(pb.path().join("outbox/confirm"))
+        .unwrap()
+        .flatten()
+        .count();
+    assert!(mails <= 2, "{mails} confirmation mails");
+}
+
+#[test]
+fn one_click_unsubscribe_on_an_sqlite_list() {
+    let pb = setup(3).args(["subscribers", "migrate", "--to", "list.sqlite"]);
+    pb.succeeds();
+    let pb = pb.config(&format!(
+        "{SITE}{SENDER}\n[subscribers]\nfile = \"list.sqlite\"\n"
+    ));
+    let server = Server::start(&pb);
+    let store = subscribers::Store::open(pb.path().join("list.sqlite"));
+    let token = store.find(&reader(1)).unwrap().unwrap().token;
+    let r = one_click(&server.url(&format!("/unsubscribe/{token}")));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(&reader(1)), "{}", r.body);
+    let status = |i| store.find(&reader(i)).unwrap().unwrap().status;
+    assert_eq!(status(1), Status::Unsubscribed);
+    assert_eq!(status(0), Status::Active);
+    let r = get(&server.url(&format!("/unsubscribe/{}", "0".repeat(32))));
+    assert_eq!(r.status, 404);
+}

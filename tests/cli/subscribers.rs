@@ -124,19 +124,20 @@ fn adding_an_address_twice_fails_naming_it() {
 }
 
 #[test]
-fn the_domain_is_compared_without_case_the_local_part_as_given() {
+fn the_whole_address_is_compared_without_case() {
     let mut s = Session::new();
     s.ok(&["subscribers", "add", "ada@example.org"]);
-    let run = s.fails(&["subscribers", "add", "ada@EXAMPLE.Org"]);
-    assert!(
-        run.stderr
-            .contains("`ada@EXAMPLE.Org` (on the list as `ada@example.org`) is already subscribed"),
-        "{}",
-        run.stderr
-    );
-    // RFC 5321 leaves the local part's case to the receiving server.
-    s.ok(&["subscribers", "add", "Ada@example.org"]);
-    assert_eq!(s.list().len(), 2);
+    for other in ["ada@EXAMPLE.Org", "Ada@example.org"] {
+        let run = s.fails(&["subscribers", "add", other]);
+        assert!(
+            run.stderr.contains(&format!(
+                "`{other}` (on the list as `ada@example.org`) is already subscribed"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(s.list().len(), 1);
 }
 
 #[test]
@@ -532,7 +533,8 @@ fn import_takes_good_rows_reports_bad_ones_by_line_and_exits_1() {
     let tokens: HashSet<&str> = list.iter().map(|s| s.token.as_str()).collect();
     assert_eq!(tokens.len(), 4);
 
-    // Bad rows are errors: `-q` does not hide them, only the skip notes.
+    // Bad rows are errors: `-q` does not hide them, only the skip notes
+    // and the summary.
     let run = s.fails(&["-q", "subscribers", "import", "new.csv"]);
     assert!(
         run.stderr.contains("new.csv:4: invalid address"),
@@ -540,10 +542,7 @@ fn import_takes_good_rows_reports_bad_ones_by_line_and_exits_1() {
         run.stderr
     );
     assert!(!run.stderr.contains("skipped"), "{}", run.stderr);
-    assert_eq!(
-        run.stdout,
-        "imported 0 subscribers from `new.csv`; skipped 4 already on the list, 1 repeated in the file, 2 bad rows\n"
-    );
+    assert_eq!(run.stdout, "");
 }
 
 #[test]
@@ -662,7 +661,7 @@ fn invalid_entries_are_named_with_their_line() {
             "invalid `subscribed_at` `last week`",
         ),
         (
-            "subscribers:\n- email: ada@example.org\n  categories:\n    - tech\n- email: a@example.org\n  token: same-token-1234567890123\n- email: b@example.org\n  token: same-token-1234567890123\n",
+            "subscribers:\n- email: ada@example.org\n  categories:\n    - tech\n- email: a@example.org\n  token: 0123456789abcdef0123456789abcdef\n- email: b@example.org\n  token: 0123456789abcdef0123456789abcdef\n",
             7,
             "has the same token as `a@example.org` (line 5)",
         ),
