@@ -146,21 +146,34 @@ impl Settings {
                 }
             }
         }
-        if config.site.url.is_none() && !self.base_url.is_empty() {
-            let (url, base) = split_base_url(&self.base_url).ok_or_else(|| {
-                SiteError::SiteConfig(format!(
-                    "`baseURL` in `{}` must be an http(s) URL, not `{}`",
-                    self.config_file.display(),
-                    self.base_url
-                ))
-            })?;
-            s.url = url;
-            if config.site.baseurl.is_none() {
-                s.baseurl = base;
-            }
-        }
+        apply_base_url(&mut s, config, &self.base_url, "baseURL", &self.config_file)?;
         Ok(s)
     }
+}
+
+/// The site's own base URL (`baseURL`, `base_url`) as its `url` and
+/// `baseurl`, unless `[site]` sets them.
+pub fn apply_base_url(
+    s: &mut SiteSettings,
+    config: &Config,
+    base_url: &str,
+    key: &str,
+    file: &Path,
+) -> Result<()> {
+    if config.site.url.is_some() || base_url.is_empty() {
+        return Ok(());
+    }
+    let (url, base) = split_base_url(base_url).ok_or_else(|| {
+        SiteError::SiteConfig(format!(
+            "`{key}` in `{}` must be an http(s) URL, not `{base_url}`",
+            file.display()
+        ))
+    })?;
+    s.url = url;
+    if config.site.baseurl.is_none() {
+        s.baseurl = base;
+    }
+    Ok(())
 }
 
 /// `https://example.org/blog/` → (`https://example.org`, `/blog`).

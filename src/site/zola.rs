@@ -60,19 +60,13 @@ impl Settings {
                 }
             }
         }
-        if config.site.url.is_none() && !self.base_url.is_empty() {
-            let (url, base) = super::hugo::split_base_url(&self.base_url).ok_or_else(|| {
-                SiteError::SiteConfig(format!(
-                    "`base_url` in `{}` must be an http(s) URL, not `{}`",
-                    self.config_file.display(),
-                    self.base_url
-                ))
-            })?;
-            s.url = url;
-            if config.site.baseurl.is_none() {
-                s.baseurl = base;
-            }
-        }
+        super::hugo::apply_base_url(
+            &mut s,
+            config,
+            &self.base_url,
+            "base_url",
+            &self.config_file,
+        )?;
         Ok(s)
     }
 }
