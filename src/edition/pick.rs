@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::{fold, title_key, url_key, Section};
+use super::keys::{fold, title_key, url_key};
+use super::Section;
 use crate::config::DigestConfig;
 use crate::site::{Also, Post};
 use crate::stories::{self, Story};

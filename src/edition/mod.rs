@@ -9,16 +9,21 @@
 //! that has a section. Which posts make it is [`pick`]'s job: stories,
 //! ranked, spread over the window's days.
 
+mod keys;
+mod personal;
 mod pick;
+mod window;
 
-use chrono::{DateTime, FixedOffset, Utc};
-use chrono_tz::Tz;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use crate::config::{Config, DigestConfig};
-use crate::site::{Post, SiteSettings};
-use crate::window::{parse_time, Bounds, Window, WindowError};
+use crate::config::DigestConfig;
+use crate::site::Post;
+use crate::window::Window;
+use keys::fold;
+
+pub use keys::choice_key;
+pub use window::{edition_id, edition_window};
 
 /// One digest: a window and its posts, grouped in sections.
 #[derive(Debug, Clone)]
@@ -60,88 +65,6 @@ impl Edition {
     pub fn items(&self) -> impl Iterator<Item = &Post> {
         self.sections.iter().flat_map(|s| s.items.iter())
     }
-
-    /// The edition a reader who chose `categories` gets (empty: all of them).
-    ///
-    /// Posts keep the caps of the whole edition; a post moves to the first of
-    /// its categories the reader chose. Sections keep the edition's order;
-    /// a section the edition did not have (because its posts sat in another
-    /// one) follows, in the reader's order. Cheap enough to run once per
-    /// distinct choice, which is what delivery does (see [`choice_key`]).
-    pub fn for_categories(&self, categories: &[String]) -> Edition {
-        let wanted: Vec<String> = categories
-            .iter()
-            .map(|c| fold(c))
-            .filter(|c| !c.is_empty())
-            .collect();
-        if wanted.is_empty() {
-            return self.clone();
-        }
-        let mut sections: Vec<(String, Section)> = Vec::new();
-        for section in self.sections.iter().filter(|s| !s.other) {
-            for post in &section.items {
-                let Some(category) = post.categories.iter().find(|c| wanted.contains(&fold(c)))
-                else {
-                    continue;
-                };
-                let key = fold(category);
-                let at = match sections.iter().position(|(k, _)| *k == key) {
-                    Some(i) => i,
-                    None => {
-                        let name = self
-                            .sections
-                            .iter()
-                            .find(|s| !s.other && fold(&s.category) == key)
-                            .map_or_else(|| category.clone(), |s| s.category.clone());
-                        let more = self
-                            .sections
-                            .iter()
-                            .find(|s| !s.other && fold(&s.category) == key)
-                            .map_or(0, |s| s.more);
-                        sections.push((
-                            key.clone(),
-                            Section {
-                                category: name,
-                                other: false,
-                                items: Vec::new(),
-                                more,
-                            },
-                        ));
-                        sections.len() - 1
-                    }
-                };
-                sections[at].1.items.push(post.clone());
-            }
-        }
-        let rank = |key: &str| {
-            self.sections
-                .iter()
-                .position(|s| !s.other && fold(&s.category) == key)
-                .unwrap_or_else(|| {
-                    self.sections.len() + wanted.iter().position(|w| w == key).unwrap_or(0)
-                })
-        };
-        sections.sort_by_key(|(key, _)| rank(key));
-        // Items keep the edition's order: by rank when it left posts out.
-        let ranked = self.sections.iter().any(|s| s.more > 0);
-        let sections = sections
-            .into_iter()
-            .map(|(_, mut s)| {
-                if ranked {
-                    s.items.sort_by_key(|p| p.rank);
-                } else {
-                    s.items.sort_by(pick::newest_first);
-                }
-                s
-            })
-            .collect();
-        Edition {
-            id: self.id.clone(),
-            window: self.window,
-            sections,
-            posts_in_window: self.posts_in_window,
-        }
-    }
 }
 
 /// `{"id", "window": {"since", "until"}, "count", "posts_in_window",
@@ -168,67 +91,6 @@ impl Serialize for Edition {
         s.serialize_field("sections", &self.sections)?;
         s.end()
     }
-}
-
-/// The edition's identity: its window in UTC, compact and safe in file
-/// names, e.g. `20261115T230000Z--20261122T230000Z`. UTC, so that the same
-/// instants written with another offset are the same edition.
-pub fn edition_id(window: &Window) -> String {
-    let f = |t: DateTime<FixedOffset>| t.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ");
-    format!("{}--{}", f(window.since), f(window.until))
-}
-
-/// A reader's category choice as one key: the same key means the same
-/// personal edition, so delivery renders once per key.
-pub fn choice_key(categories: &[String]) -> String {
-    let mut keys: Vec<String> = categories
-        .iter()
-        .map(|c| fold(c))
-        .filter(|c| !c.is_empty())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys.join("\u{1f}")
-}
-
-/// The edition's window. `--until` defaults to `now`; `--since` to where the
-/// last delivered edition ended (`last_end`), else to `until − window_days`.
-pub fn edition_window(
-    args: &Bounds,
-    config: &Config,
-    site: &SiteSettings,
-    last_end: Option<DateTime<FixedOffset>>,
-    now: DateTime<Utc>,
-) -> Result<Window, WindowError> {
-    window_after(
-        args,
-        config.digest.window_days,
-        site.timezone,
-        last_end,
-        now,
-    )
-}
-
-fn window_after(
-    args: &Bounds,
-    days: u32,
-    tz: Tz,
-    last_end: Option<DateTime<FixedOffset>>,
-    now: DateTime<Utc>,
-) -> Result<Window, WindowError> {
-    let since = match (&args.since, last_end) {
-        (None, Some(end)) => {
-            let until = match &args.until {
-                Some(u) => parse_time(u, tz).map_err(|e| WindowError(format!("`--until`: {e}")))?,
-                None => now.with_timezone(&tz).fixed_offset(),
-            };
-            // A last edition that ended at or after `until` says nothing
-            // about this window: fall back to `window_days`.
-            (end < until).then(|| end.to_rfc3339())
-        }
-        (since, _) => since.clone(),
-    };
-    Window::from_flags(since.as_deref(), args.until.as_deref(), days, now, tz)
 }
 
 /// Selects the edition for `window` from `posts` (any order): those in the
@@ -274,53 +136,10 @@ pub fn select(
     }
 }
 
-/// Categories compare trimmed and case-insensitively.
-fn fold(category: &str) -> String {
-    category.trim().to_lowercase()
-}
-
-/// The same source whatever its spelling: scheme, `www.`, case of the host,
-/// a trailing slash, the fragment and `utm_` tracking parameters do not count.
-fn url_key(url: &str) -> String {
-    let url = url.trim();
-    let url = url.split_once('#').map_or(url, |(u, _)| u);
-    let rest = url.split_once("://").map_or(url, |(scheme, rest)| {
-        if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
-            rest
-        } else {
-            url
-        }
-    });
-    let (host, path) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let query: Vec<&str> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.to_ascii_lowercase().starts_with("utm_"))
-        .collect();
-    let path = path.trim_end_matches('/');
-    if query.is_empty() {
-        format!("{host}{path}")
-    } else {
-        format!("{host}{path}?{}", query.join("&"))
-    }
-}
-
-/// Titles compare case-insensitively with whitespace collapsed.
-fn title_key(title: &str) -> String {
-    title
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, FixedOffset};
+
     use super::*;
 
     fn t(s: &str) -> DateTime<FixedOffset> {
@@ -511,33 +330,6 @@ mod tests {
             choice_key(&["Tech".into(), " nieuws".into(), "tech".into()]),
             choice_key(&["nieuws".into(), "tech".into()])
         );
-    }
-
-    #[test]
-    fn default_window_starts_where_the_last_edition_ended() {
-        let tz: Tz = "Europe/Amsterdam".parse().unwrap();
-        let now = t("2026-11-23T07:00:00Z").with_timezone(&Utc);
-        let none = Bounds::default();
-        let w = window_after(&none, 7, tz, None, now).unwrap();
-        assert_eq!(w.until.to_rfc3339(), "2026-11-23T08:00:00+01:00");
-        assert_eq!(w.since.to_rfc3339(), "2026-11-16T08:00:00+01:00");
-        let last = t("2026-11-18T08:00:00+01:00");
-        let w = window_after(&none, 7, tz, Some(last), now).unwrap();
-        assert_eq!(w.since, last);
-        // A last edition that ended later than `--until` is ignored.
-        let until = Bounds {
-            until: Some("2026-11-17".into()),
-            ..Bounds::default()
-        };
-        let w = window_after(&until, 7, tz, Some(last), now).unwrap();
-        assert_eq!(w.since.to_rfc3339(), "2026-11-10T00:00:00+01:00");
-        // `--since` wins over the last edition.
-        let since = Bounds {
-            since: Some("2026-11-20".into()),
-            ..Bounds::default()
-        };
-        let w = window_after(&since, 7, tz, Some(last), now).unwrap();
-        assert_eq!(w.since.to_rfc3339(), "2026-11-20T00:00:00+01:00");
     }
 
     #[test]
