@@ -325,7 +325,8 @@ fn categories_text(categories: &[String]) -> String {
 fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
     let file = args.file.display().to_string();
     let data = std::fs::read(&args.file).with_context(|| format!("cannot read `{file}`"))?;
-    let csv = import::parse(&data).map_err(|m| anyhow!("{file}: {m}"))?;
+    let csv =
+        import::parse(&data).map_err(|e| anyhow!("{file}: {}", crate::output::error_chain(&e)))?;
     if !csv.ignored_columns.is_empty() {
         let names: Vec<String> = csv
             .ignored_columns

@@ -39,9 +39,28 @@ pub struct Rows {
     pub ignored_columns: Vec<String>,
 }
 
+/// Why a CSV file cannot be imported at all (a bad row only costs itself).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty; expected a header row with an `email` column")]
+    Empty,
+    #[error("cannot read the header row")]
+    Header(#[source] csv::Error),
+    #[error("the header row has no `email` column (it has {})", quoted(.0))]
+    NoEmailColumn(Vec<String>),
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads CSV data; fails only when the header row is missing or has no
 /// `email` column.
-pub fn parse(data: &[u8]) -> Result<Rows, String> {
+pub fn parse(data: &[u8]) -> Result<Rows, ImportError> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -51,26 +70,16 @@ pub fn parse(data: &[u8]) -> Result<Rows, String> {
     let mut record = csv::ByteRecord::new();
     let header = match reader.read_byte_record(&mut record) {
         Ok(true) => record.clone(),
-        Ok(false) => {
-            return Err("the file is empty; expected a header row with an `email` column".into())
-        }
-        Err(e) => return Err(format!("cannot read the header row: {e}")),
+        Ok(false) => return Err(ImportError::Empty),
+        Err(e) => return Err(ImportError::Header(e)),
     };
     let names: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_lowercase())
         .collect();
     let column = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
-    let email_col = column(&["email", "e-mail"]).ok_or_else(|| {
-        format!(
-            "the header row has no `email` column (it has {})",
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let email_col =
+        column(&["email", "e-mail"]).ok_or_else(|| ImportError::NoEmailColumn(names.clone()))?;
     let name_col = column(&["name"]);
     let categories_col = column(&["categories", "category"]);
     let mut out = Rows {
@@ -251,10 +260,10 @@ mod tests {
 
     #[test]
     fn header_problems() {
-        assert!(parse(b"").unwrap_err().contains("empty"));
+        assert!(parse(b"").unwrap_err().to_string().contains("empty"));
         let err = parse(b"mail,naam\nada@example.org,Ada\n").unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "the header row has no `email` column (it has `mail`, `naam`)"
         );
     }
