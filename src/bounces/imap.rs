@@ -50,27 +50,45 @@ impl fmt::Debug for ImapSettings {
     }
 }
 
+/// Why `[bounces]` does not name a mailbox postbode can log in to.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("`{0}` is not set")]
+    NotSet(&'static str),
+    #[error(
+        "the IMAP password is not set: put it in the environment variable `{0}` \
+         (`bounces.password_env`) or in `bounces.password_file`"
+    )]
+    NoPassword(String),
+    #[error("cannot read `bounces.password_file` `{}`", path.display())]
+    PasswordFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 impl ImapSettings {
     /// From `[bounces]`; the password from `password_env` or `password_file`.
-    pub fn from_config(cfg: &crate::config::BouncesConfig) -> Result<ImapSettings, String> {
+    pub fn from_config(cfg: &crate::config::BouncesConfig) -> Result<ImapSettings, SettingsError> {
         let host = cfg
             .imap_host
             .clone()
             .filter(|h| !h.trim().is_empty())
-            .ok_or("`bounces.imap_host` is not set")?;
+            .ok_or(SettingsError::NotSet("bounces.imap_host"))?;
         let user = cfg
             .imap_user
             .clone()
-            .ok_or("`bounces.imap_user` is not set")?;
+            .ok_or(SettingsError::NotSet("bounces.imap_user"))?;
         let password = match &cfg.password_file {
-            Some(path) => read_password_file(path)?,
-            None => std::env::var(&cfg.password_env).map_err(|_| {
-                format!(
-                    "the IMAP password is not set: put it in the environment variable `{}` \
-                     (`bounces.password_env`) or in `bounces.password_file`",
-                    cfg.password_env
-                )
-            })?,
+            Some(path) => std::fs::read_to_string(path)
+                .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
+                .map_err(|source| SettingsError::PasswordFile {
+                    path: path.clone(),
+                    source,
+                })?,
+            None => std::env::var(&cfg.password_env)
+                .map_err(|_| SettingsError::NoPassword(cfg.password_env.clone()))?,
         };
         let loopback = is_loopback(&host);
         Ok(ImapSettings {
@@ -93,17 +111,6 @@ impl ImapSettings {
             message: message.to_string(),
         }
     }
-}
-
-fn read_password_file(path: &PathBuf) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
-        .map_err(|e| {
-            format!(
-                "cannot read `bounces.password_file` `{}`: {e}",
-                path.display()
-            )
-        })
 }
 
 /// True for `localhost` and loopback addresses: plain IMAP is allowed there.

@@ -62,7 +62,7 @@ fn imap_settings(config: &Config) -> Result<ImapSettings> {
     let default = crate::config::BouncesConfig::default();
     let cfg = config.bounces.as_ref().unwrap_or(&default);
     ImapSettings::from_config(cfg).map_err(|e| {
-        anyhow::anyhow!("{e}").context(format!(
+        anyhow::Error::new(e).context(format!(
             "no bounce mailbox: give `--maildir DIR` or `--mbox FILE`, or set `[bounces]` in `{}`",
             config.path.display()
         ))
