@@ -9,9 +9,8 @@
 //! only the entries it is told changed.
 
 use std::any::Any;
-use std::io;
 
-use crate::subscribers::{Store, StoreError, Subscriber};
+use crate::subscribers::{Stamp, Store, StoreError, Subscriber};
 
 /// Identifies one state of the stored list; equal versions, equal lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,48 +59,6 @@ impl Backend for Store {
     }
 }
 
-#[cfg(unix)]
 fn file_version(store: &Store) -> Result<Option<Version>, StoreError> {
-    use std::os::unix::fs::MetadataExt as _;
-    match std::fs::metadata(store.path()) {
-        Ok(m) => Ok(Some(Version([
-            m.dev(),
-            m.ino(),
-            m.size(),
-            m.mtime() as u64,
-            m.mtime_nsec() as u64,
-        ]))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(StoreError::Io {
-            action: "read",
-            path: store.path().to_owned(),
-            source,
-        }),
-    }
-}
-
-#[cfg(not(unix))]
-fn file_version(store: &Store) -> Result<Option<Version>, StoreError> {
-    match std::fs::metadata(store.path()) {
-        Ok(m) => {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .unwrap_or_default();
-            Ok(Some(Version([
-                0,
-                0,
-                m.len(),
-                mtime.as_secs(),
-                u64::from(mtime.subsec_nanos()),
-            ])))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(StoreError::Io {
-            action: "read",
-            path: store.path().to_owned(),
-            source,
-        }),
-    }
+    Ok(Stamp::of(store.path())?.map(|Stamp(v)| Version(v)))
 }

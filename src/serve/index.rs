@@ -1,6 +1,7 @@
 //! `serve`'s copy of the subscriber list: in memory, indexed by token and by
 //! address, reloaded only when the stored list changes, and changed by one
-//! writer thread that group-commits.
+//! writer thread that group-commits. (An SQLite list is not copied: see
+//! [`super::rows`].)
 //!
 //! A request for a token that is not on the list costs a hash lookup and no
 //! I/O: the stored list's version is checked at most once per [`RECHECK`]
@@ -27,8 +28,9 @@ use chrono::{DateTime, FixedOffset};
 use tokio::sync::oneshot;
 
 use super::backend::{Backend, Version};
+use super::rows::Rows;
 use super::signup::{fresh, Link, SignUp};
-use crate::subscribers::{new_token, Status, StoreError, Subscriber};
+use crate::subscribers::{new_token, Status, Store, StoreError, Subscriber};
 
 /// How old the last look at the stored list may be when a request names a
 /// token that is not on the list.
@@ -187,16 +189,11 @@ impl Snapshot {
                 let Some(i) = self.position(token) else {
                     return Outcome::Confirmed(Link::Invalid);
                 };
-                let s = &mut self.list[i];
-                Outcome::Confirmed(match s.status {
-                    Status::Active => Link::Active(s.clone()),
-                    Status::Pending if fresh(s, *at) => {
-                        s.resubscribe(*at);
-                        changed.push(i);
-                        Link::Active(s.clone())
-                    }
-                    _ => Link::Invalid,
-                })
+                let (link, now) = confirm(&mut self.list[i], *at);
+                if now {
+                    changed.push(i);
+                }
+                Outcome::Confirmed(link)
             }
             Change::SignUp { signup, at } => self.sign_up(signup, *at, changed),
         }
@@ -211,13 +208,7 @@ impl Snapshot {
         changed: &mut Vec<usize>,
     ) -> Outcome {
         let Some(i) = self.address(&signup.address.key) else {
-            let mut s = Subscriber::new(
-                signup.address.clone(),
-                signup.name.clone(),
-                signup.categories.clone(),
-                at,
-            );
-            s.status = Status::Pending;
+            let s = new_pending(signup, at);
             let i = self.list.len();
             self.index_token(&s.token, i);
             let hash = self.hasher.hash_one(identity(&signup.address.key));
@@ -226,27 +217,76 @@ impl Snapshot {
             changed.push(i);
             return Outcome::SignedUp(Some(s));
         };
-        let s = &mut self.list[i];
-        match s.status {
-            Status::Active => return Outcome::SignedUp(None),
-            Status::Pending => {}
-            Status::Unsubscribed | Status::Bounced => {
-                s.status = Status::Pending;
-                let old = std::mem::replace(&mut s.token, new_token());
-                let new = s.token.clone();
-                self.forget_token(&old);
-                self.index_token(&new, i);
+        match sign_up_again(&mut self.list[i], signup, at) {
+            Again::Active => Outcome::SignedUp(None),
+            Again::Pending { old_token } => {
+                if let Some(old) = old_token {
+                    self.forget_token(&old);
+                    let new = self.list[i].token.clone();
+                    self.index_token(&new, i);
+                }
+                changed.push(i);
+                Outcome::SignedUp(Some(self.list[i].clone()))
             }
         }
-        let s = &mut self.list[i];
-        s.subscribed_at = Some(at);
-        s.categories = signup.categories.clone();
-        if signup.name.is_some() {
-            s.name = signup.name.clone();
-        }
-        changed.push(i);
-        Outcome::SignedUp(Some(s.clone()))
     }
+}
+
+/// Confirms `s` at `at` when it is pending and its link fresh; true when
+/// this changed it.
+pub(super) fn confirm(s: &mut Subscriber, at: DateTime<FixedOffset>) -> (Link, bool) {
+    match s.status {
+        Status::Active => (Link::Active(s.clone()), false),
+        Status::Pending if fresh(s, at) => {
+            s.resubscribe(at);
+            (Link::Active(s.clone()), true)
+        }
+        _ => (Link::Invalid, false),
+    }
+}
+
+/// The entry a sign-up makes for an address not on the list: pending.
+pub(super) fn new_pending(signup: &SignUp, at: DateTime<FixedOffset>) -> Subscriber {
+    let mut s = Subscriber::new(
+        signup.address.clone(),
+        signup.name.clone(),
+        signup.categories.clone(),
+        at,
+    );
+    s.status = Status::Pending;
+    s
+}
+
+/// What a sign-up did to an entry already on the list.
+pub(super) enum Again {
+    /// Active already: nothing changed, no mail.
+    Active,
+    /// Pending (again), with the token it had until now when it got a new one.
+    Pending { old_token: Option<String> },
+}
+
+/// A sign-up for an existing entry: an active one stays as it is; any
+/// other becomes pending with the form's choices, and one that had left
+/// the list gets a new token (an old link must not confirm it).
+pub(super) fn sign_up_again(
+    s: &mut Subscriber,
+    signup: &SignUp,
+    at: DateTime<FixedOffset>,
+) -> Again {
+    let old_token = match s.status {
+        Status::Active => return Again::Active,
+        Status::Pending => None,
+        Status::Unsubscribed | Status::Bounced => {
+            s.status = Status::Pending;
+            Some(std::mem::replace(&mut s.token, new_token()))
+        }
+    };
+    s.subscribed_at = Some(at);
+    s.categories = signup.categories.clone();
+    if signup.name.is_some() {
+        s.name = signup.name.clone();
+    }
+    Again::Pending { old_token }
 }
 
 struct Inner {
@@ -260,8 +300,16 @@ struct Inner {
 /// The shared index; cheap to clone.
 #[derive(Clone)]
 pub struct Index {
-    inner: Arc<Inner>,
+    kind: Kind,
     queue: mpsc::Sender<(Change, Answer)>,
+}
+
+/// A YAML list is held in memory; an SQLite list is asked row by row
+/// through its indexes, so a list of any size costs no memory.
+#[derive(Clone)]
+enum Kind {
+    Memory(Arc<Inner>),
+    Rows(Arc<Rows>),
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -277,7 +325,23 @@ fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 }
 
 impl Index {
-    /// Loads the list and starts the writer thread.
+    /// The index `serve` uses for `store`.
+    pub fn open(store: Store) -> Result<Index, StoreError> {
+        match store {
+            Store::Sqlite(db) => {
+                let rows = Arc::new(Rows::open(db)?);
+                let writer = Arc::clone(&rows);
+                let queue = spawn_writer(move |changes| writer.commit(changes))?;
+                Ok(Index {
+                    kind: Kind::Rows(rows),
+                    queue,
+                })
+            }
+            store @ Store::Yaml(_) => Index::start(store),
+        }
+    }
+
+    /// Loads the list into memory and starts the writer thread.
     pub fn start(backend: impl Backend) -> Result<Index, StoreError> {
         let inner = Arc::new(Inner {
             backend: Box::new(backend),
@@ -285,36 +349,44 @@ impl Index {
             refreshing: Mutex::new(()),
         });
         inner.refresh(&lock(&inner.refreshing))?;
-        let (queue, jobs) = mpsc::channel();
         let writer = Arc::clone(&inner);
-        std::thread::Builder::new()
-            .name("list-writer".into())
-            .spawn(move || writer.write_loop(&jobs))
-            .map_err(|source| StoreError::Io {
-                action: "start the writer thread for",
-                path: "the subscriber list".into(),
-                source,
-            })?;
-        Ok(Index { inner, queue })
+        let queue = spawn_writer(move |changes| writer.commit(changes))?;
+        Ok(Index {
+            kind: Kind::Memory(inner),
+            queue,
+        })
     }
 
-    /// True when `token` is surely not on the list: it is not in memory and
-    /// the stored list was looked at less than [`RECHECK`] ago. No I/O.
+    /// True when `token` is surely not on the list, known without I/O: it
+    /// is not in memory and the stored list was looked at less than
+    /// [`RECHECK`] ago. (An SQLite list answers by an indexed lookup.)
     pub fn surely_unknown(&self, token: &str) -> bool {
-        let s = read(&self.inner.snapshot);
-        s.valid && s.checked.is_some_and(|t| t.elapsed() < RECHECK) && s.position(token).is_none()
+        match &self.kind {
+            Kind::Memory(inner) => {
+                let s = read(&inner.snapshot);
+                s.valid
+                    && s.checked.is_some_and(|t| t.elapsed() < RECHECK)
+                    && s.position(token).is_none()
+            }
+            Kind::Rows(_) => false,
+        }
     }
 
     /// The entry with `token`, from an up-to-date list. Blocks while the
     /// list is reloaded.
     pub fn by_token(&self, token: &str) -> Result<Option<Subscriber>, StoreError> {
-        // Read under the same guard: another thread's reload in between
-        // would show an empty list.
-        let refreshing = lock(&self.inner.refreshing);
-        self.inner.refresh(&refreshing)?;
-        let found = read(&self.inner.snapshot).find(token).cloned();
-        drop(refreshing);
-        Ok(found)
+        match &self.kind {
+            Kind::Memory(inner) => {
+                // Read under the same guard: another thread's reload in
+                // between would show an empty list.
+                let refreshing = lock(&inner.refreshing);
+                inner.refresh(&refreshing)?;
+                let found = read(&inner.snapshot).find(token).cloned();
+                drop(refreshing);
+                Ok(found)
+            }
+            Kind::Rows(rows) => rows.by_token(token),
+        }
     }
 
     /// What the confirmation link `token` leads to at `now`, changing
@@ -332,10 +404,8 @@ impl Index {
         let (answer, outcome) = oneshot::channel();
         self.queue
             .send((change, answer))
-            .map_err(|_| "the list's writer thread has stopped".to_owned())?;
-        outcome
-            .await
-            .map_err(|_| "the list's writer thread has stopped".to_owned())?
+            .map_err(|_| STOPPED.to_owned())?;
+        outcome.await.map_err(|_| STOPPED.to_owned())?
     }
 
     /// [`Index::change`], for a blocking thread.
@@ -343,20 +413,60 @@ impl Index {
         let (answer, outcome) = oneshot::channel();
         self.queue
             .send((change, answer))
-            .map_err(|_| "the list's writer thread has stopped".to_owned())?;
-        outcome
-            .blocking_recv()
-            .map_err(|_| "the list's writer thread has stopped".to_owned())?
+            .map_err(|_| STOPPED.to_owned())?;
+        outcome.blocking_recv().map_err(|_| STOPPED.to_owned())?
     }
 
-    /// Entries in memory (for tests and figures).
+    /// Entries held in memory (for tests and figures); none for SQLite.
     pub fn len(&self) -> usize {
-        read(&self.inner.snapshot).list.len()
+        match &self.kind {
+            Kind::Memory(inner) => read(&inner.snapshot).list.len(),
+            Kind::Rows(_) => 0,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+const STOPPED: &str = "the list's writer thread has stopped";
+
+/// Starts the thread that stores changes: it takes every change queued,
+/// has `commit` store them at once, and only then answers each, until
+/// every [`Index`] is gone.
+fn spawn_writer(
+    commit: impl Fn(&[&Change]) -> Result<Vec<Outcome>, StoreError> + Send + 'static,
+) -> Result<mpsc::Sender<(Change, Answer)>, StoreError> {
+    let (queue, jobs) = mpsc::channel::<(Change, Answer)>();
+    std::thread::Builder::new()
+        .name("list-writer".into())
+        .spawn(move || {
+            while let Ok(first) = jobs.recv() {
+                let batch: Vec<(Change, Answer)> =
+                    std::iter::once(first).chain(jobs.try_iter()).collect();
+                let changes: Vec<&Change> = batch.iter().map(|(c, _)| c).collect();
+                match commit(&changes) {
+                    Ok(outcomes) => {
+                        for ((_, answer), outcome) in batch.into_iter().zip(outcomes) {
+                            let _ = answer.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        let message = chain(&e);
+                        for (_, answer) in batch {
+                            let _ = answer.send(Err(message.clone()));
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|source| StoreError::Io {
+            action: "start the writer thread for",
+            path: "the subscriber list".into(),
+            source,
+        })?;
+    Ok(queue)
 }
 
 impl Inner {
@@ -380,31 +490,15 @@ impl Inner {
         Ok(())
     }
 
-    /// The writer thread: one batch of changes at a time, until every
-    /// [`Index`] is gone.
-    fn write_loop(&self, jobs: &mpsc::Receiver<(Change, Answer)>) {
-        while let Ok(first) = jobs.recv() {
-            let batch: Vec<(Change, Answer)> =
-                std::iter::once(first).chain(jobs.try_iter()).collect();
-            let changes: Vec<&Change> = batch.iter().map(|(c, _)| c).collect();
-            match self.commit(&changes) {
-                Ok(outcomes) => {
-                    for ((_, answer), outcome) in batch.into_iter().zip(outcomes) {
-                        let _ = answer.send(Ok(outcome));
-                    }
-                }
-                Err(e) => {
-                    let message = chain(&e);
-                    for (_, answer) in batch {
-                        let _ = answer.send(Err(message.clone()));
-                    }
-                }
-            }
-        }
-    }
-
     /// Applies `changes` and stores the list once, under the store's lock.
     fn commit(&self, changes: &[&Change]) -> Result<Vec<Outcome>, StoreError> {
+        // A list another process changed is read before the lock is taken,
+        // so the other writers wait only for this one's write; under the
+        // lock the refresh is then a stamp check, unless they wrote again.
+        {
+            let refreshing = lock(&self.refreshing);
+            self.refresh(&refreshing)?;
+        }
         let _writers = self.backend.lock()?;
         let refreshing = lock(&self.refreshing);
         self.refresh(&refreshing)?;

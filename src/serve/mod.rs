@@ -29,6 +29,7 @@ mod links;
 mod listen;
 pub mod paths;
 mod respond;
+mod rows;
 pub mod signup;
 mod subscribe;
 
@@ -136,7 +137,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     // stop `serve` now, not fail each sign-up later.
     crate::mail::transport(config, "confirm").map_err(ServeError::Transport)?;
 
-    let index = Index::start(Store::open(&config.subscribers.file)).map_err(ServeError::List)?;
+    let index = Index::open(Store::open(&config.subscribers.file)).map_err(ServeError::List)?;
     let app = Arc::new(App {
         index,
         site,

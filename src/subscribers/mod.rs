@@ -60,8 +60,8 @@ pub use address::{
 pub use backend::{load, Store};
 pub use dedupe::{dedupe, Merged};
 pub use recipient::Recipient;
-pub use sqlite::SqliteStore;
-pub use store::{YamlStore, DEFAULT_BOUNCE_LIMIT};
+pub use sqlite::{Batch, Session, SqliteStore};
+pub use store::{Stamp, YamlStore, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};
 use validate::{list_problems, validate};
 

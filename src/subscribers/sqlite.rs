@@ -503,6 +503,15 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// A connection kept open for many lookups and batched changes, for a
+    /// long-running process (`serve`). Creates the database when needed.
+    pub fn session(&self) -> Result<Session, StoreError> {
+        Ok(Session {
+            store: self.clone(),
+            conn: self.writer()?,
+        })
+    }
+
     fn refuse_invalid(&self, s: &Subscriber) -> Result<(), StoreError> {
         let problems: Vec<_> = list_problems(std::slice::from_ref(s), &[])
             .into_iter()
@@ -584,6 +593,73 @@ impl Columns {
             categories: serde_json::to_string(&s.categories).unwrap_or_else(|_| "[]".into()),
             subscribed_at: time(&s.subscribed_at),
             unsubscribed_at: time(&s.unsubscribed_at),
+        }
+    }
+}
+
+/// An open connection to the list (see [`SqliteStore::session`]).
+pub struct Session {
+    store: SqliteStore,
+    conn: Connection,
+}
+
+impl Session {
+    /// The subscriber whose token this is, if any: one indexed lookup.
+    pub fn find_by_token(&self, token: &str) -> Result<Option<Subscriber>, StoreError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.store.one(&self.conn, "token", token)?.map(|(_, s)| s))
+    }
+
+    /// Runs `f` in one write transaction, committed when `f` succeeds: many
+    /// changes, one sync. Nothing is written when `f` fails.
+    pub fn batch<T>(
+        &mut self,
+        f: impl FnOnce(&Batch<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.store.begin(&mut self.conn)?;
+        let batch = Batch {
+            store: &self.store,
+            tx,
+        };
+        let value = f(&batch)?;
+        batch.tx.commit().map_err(|e| self.store.error(e))?;
+        Ok(value)
+    }
+}
+
+/// The changes of one [`Session::batch`].
+pub struct Batch<'c> {
+    store: &'c SqliteStore,
+    tx: rusqlite::Transaction<'c>,
+}
+
+/// A row of the list: its id and its subscriber.
+pub type Entry = (i64, Subscriber);
+
+impl Batch<'_> {
+    pub fn by_token(&self, token: &str) -> Result<Option<Entry>, StoreError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Ok(None);
+        }
+        self.store.one(&self.tx, "token", token)
+    }
+
+    /// The entry of this address (compared by its identity).
+    pub fn by_address(&self, email: &str) -> Result<Option<Entry>, StoreError> {
+        self.store.by_key(&self.tx, &key_of(email))
+    }
+
+    /// Writes `s` to row `id`, or as a new row when `id` is `None`; an
+    /// entry with a fatal problem is refused.
+    pub fn save(&self, id: Option<i64>, s: &Subscriber) -> Result<(), StoreError> {
+        self.store.refuse_invalid(s)?;
+        match id {
+            Some(id) => self.store.update_row(&self.tx, id, s),
+            None => self.store.insert(&self.tx, s),
         }
     }
 }

@@ -78,12 +78,19 @@ impl YamlStore {
     where
         E: From<StoreError>,
     {
+        // Read before taking the lock, so that a long parse does not hold
+        // other writers up; under the lock, the file's stamp tells whether
+        // another writer replaced it meanwhile (then it is read again).
+        let stamp = Stamp::of(&self.path)?;
+        let early = match stamp {
+            Some(_) => Some(self.read_parsed()?),
+            None => None,
+        };
         let _lock = self.lock()?;
         self.remove_stale_temp_files();
-        let original = read(&self.path)?;
-        let mut list = match &original {
-            Some(text) => parse_list(&self.path, text)?,
-            None => Vec::new(),
+        let (original, mut list) = match early {
+            Some(read) if Stamp::of(&self.path)? == stamp => read,
+            _ => self.read_parsed()?,
         };
         let value = change(&mut list)?;
         let problems: Vec<_> = list_problems(&list, &[])
@@ -102,6 +109,16 @@ impl YamlStore {
             self.write_atomically(&text)?;
         }
         Ok(value)
+    }
+
+    /// The text (`None` without a file) and the parsed list.
+    fn read_parsed(&self) -> Result<(Option<String>, Vec<Subscriber>), StoreError> {
+        let text = read(&self.path)?;
+        let list = match &text {
+            Some(text) => parse_list(&self.path, text)?,
+            None => Vec::new(),
+        };
+        Ok((text, list))
     }
 
     /// For a writer that keeps the list in memory between changes (`serve`):
@@ -254,6 +271,56 @@ fn sync_folder(folder: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 fn sync_folder(_folder: &Path) -> io::Result<()> {
     Ok(())
+}
+
+/// What tells one version of the list file from another without reading
+/// it: device, inode, size and modification time. Writers replace the file
+/// by a rename, so every write gives it a new inode; a hand edit in place
+/// changes its size or its time (in nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(pub [u64; 5]);
+
+impl Stamp {
+    /// The stamp of the file at `path`; `None` when there is no file.
+    pub fn of(path: &Path) -> Result<Option<Stamp>, StoreError> {
+        match fs::metadata(path) {
+            Ok(m) => Ok(Some(Stamp::from_metadata(&m))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::Io {
+                action: "read",
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    #[cfg(unix)]
+    fn from_metadata(m: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt as _;
+        Stamp([
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime() as u64,
+            m.mtime_nsec() as u64,
+        ])
+    }
+
+    #[cfg(not(unix))]
+    fn from_metadata(m: &fs::Metadata) -> Stamp {
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        Stamp([
+            0,
+            0,
+            m.len(),
+            mtime.as_secs(),
+            u64::from(mtime.subsec_nanos()),
+        ])
+    }
 }
 
 /// The file's text; `None` when there is no file.

@@ -999,3 +999,68 @@ fn one_click_unsubscribe_on_an_sqlite_list() {
     let r = get(&server.url(&format!("/unsubscribe/{}", "0".repeat(32))));
     assert_eq!(r.status, 404);
 }
+
+// ---------------------------------------------------------------- SQLite
+
+/// `serve` on an SQLite list: one-click unsubscribes, an entry another
+/// process adds while it runs (seen at once, though SQLite's WAL leaves the
+/// database file's own time unchanged), and a sign-up with its confirmation
+/// — each stored in the database, nothing loaded into memory.
+#[test]
+fn serve_works_on_an_sqlite_list_and_sees_other_writers() {
+    const DB: &str = "subscribers/subscribers.sqlite";
+    let pb = setup(3).args(["subscribers", "migrate", "--to", DB]);
+    pb.succeeds();
+    let pb = pb.config(&format!("{SITE}{SENDER}\n[subscribers]\nfile = \"{DB}\"\n"));
+    let db = pb.path().join(DB);
+    let load = || subscribers::load(&db).expect("the database loads");
+    let token = |email: &str| {
+        subscribers::find(&load(), email)
+            .expect("on the list")
+            .token
+            .clone()
+    };
+    let server = Server::start(&pb);
+
+    let first = token(&reader(0));
+    let r = one_click(&server.url(&format!("/unsubscribe/{first}")));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        subscribers::find(&load(), &reader(0)).map(|s| s.status),
+        Some(Status::Unsubscribed)
+    );
+    // Unknown tokens: the same 404 as on a YAML list.
+    let unknown = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        get(&server.url(&format!("/unsubscribe/{unknown}"))).status,
+        404
+    );
+
+    // Another process adds a reader; serve finds the new token at once.
+    let pb = pb.args(["subscribers", "add", "late@example.org"]);
+    pb.succeeds();
+    let late = token("late@example.org");
+    let page = get(&server.url(&format!("/unsubscribe/{late}")));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("late@example.org"), "{}", page.body);
+    assert_eq!(
+        one_click(&server.url(&format!("/unsubscribe/{late}"))).status,
+        200
+    );
+
+    // A sign-up makes a pending row; its confirmation link activates it.
+    let r = post_form(&server.url("/subscribe"), &[("email", "New@Example.org")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    server.wait_for_log("sign-up of New@Example.org");
+    let pending = subscribers::find(&load(), "new@example.org")
+        .expect("stored")
+        .clone();
+    assert_eq!(pending.status, Status::Pending);
+    let r = post_form(&server.url(&format!("/confirm/{}", pending.token)), &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        subscribers::find(&load(), "new@example.org").map(|s| s.status),
+        Some(Status::Active)
+    );
+    assert_eq!(load().len(), 5);
+}
