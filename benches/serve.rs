@@ -10,7 +10,10 @@
 //!   rate, median and p99 latency, then every acknowledged unsubscribe and
 //!   every add counted in the list;
 //! - `idle`: 700 connections that send nothing, then real requests and
-//!   their latency.
+//!   their latency;
+//! - `sqlite`: one-click unsubscribes from 16 clients for 20 s on a list of
+//!   1,000,000 in the SQLite store while `subscribers add` loops; rate,
+//!   latency, serve's memory, and every acknowledged unsubscribe checked.
 //!
 //!   cargo build --release && cargo bench --bench serve [-- PHASE…]
 //!
@@ -65,6 +68,106 @@ fn main() {
     if run("idle") {
         idle(&bin, dir.path(), &pristine);
     }
+    if run("sqlite") {
+        sqlite(&bin, dir.path());
+    }
+}
+
+/// One-click unsubscribes from 16 clients for 20 s on a list of 1,000,000
+/// in SQLite, while `subscribers add` runs in a loop.
+fn sqlite(bin: &Path, dir: &Path) {
+    const ROWS: usize = 1_000_000;
+    const CLIENTS: usize = 16;
+    const FOR: Duration = Duration::from_secs(20);
+    let site = Site::sqlite(dir);
+    let started = Instant::now();
+    let list = generate(ROWS);
+    let tokens: Vec<String> = list
+        .iter()
+        .filter(|s| s.status == Status::Active)
+        .map(|s| s.token.clone())
+        .collect();
+    Store::open(&site.list)
+        .add_many(list, false)
+        .expect("write the database");
+    let size = fs::metadata(&site.list).map(|m| m.len()).unwrap_or(0);
+    println!();
+    println!(
+        "sqlite: generated {ROWS} subscribers ({:.0} MB database) in {:.1} s",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let server = site.serve(bin);
+    let stop = Arc::new(AtomicBool::new(false));
+    let adder = {
+        let stop = Arc::clone(&stop);
+        let (bin, config) = (bin.to_owned(), site.config.clone());
+        std::thread::spawn(move || {
+            let mut added = 0usize;
+            while !stop.load(Ordering::Acquire) {
+                let ok = Command::new(&bin)
+                    .arg("--config")
+                    .arg(&config)
+                    .args(["subscribers", "add", &format!("loop{added}@added.example")])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+                added += usize::from(ok);
+            }
+            added
+        })
+    };
+    let acknowledged = Mutex::new(Vec::new());
+    let errors = AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let mut times = clients(CLIENTS, usize::MAX, |_, _| {
+        if start.elapsed() >= FOR {
+            return Duration::MAX;
+        }
+        let token = &tokens[next.fetch_add(1, Ordering::Relaxed) % tokens.len()];
+        let t = Instant::now();
+        let status = one_click(&server.url(&format!("/unsubscribe/{token}")));
+        let took = t.elapsed();
+        if status == 200 {
+            acknowledged.lock().expect("lock").push(token.clone());
+        } else {
+            errors.fetch_add(1, Ordering::Relaxed);
+        }
+        took
+    });
+    let took = start.elapsed();
+    stop.store(true, Ordering::Release);
+    let added = adder.join().expect("adder");
+    let (rss, hwm) = server.memory();
+    drop(server);
+    let acknowledged = acknowledged.into_inner().expect("lock");
+    let store = Store::open(&site.list);
+    let lost = acknowledged
+        .iter()
+        .filter(|t| {
+            store
+                .find_by_token(t)
+                .ok()
+                .flatten()
+                .is_none_or(|s| s.status != Status::Unsubscribed)
+        })
+        .count();
+    println!("  one-click POSTs, {CLIENTS} clients, {FOR:?}, `subscribers add` looping");
+    println!(
+        "  {} acknowledged ({} errors) in {:.1} s = {:.0}/s; latency {}",
+        acknowledged.len(),
+        errors.load(Ordering::Relaxed),
+        took.as_secs_f64(),
+        acknowledged.len() as f64 / took.as_secs_f64(),
+        percentiles(&mut times)
+    );
+    println!(
+        "  adds: {added}; acknowledged unsubscribes missing from the database: {lost}; serve's VmRSS {}, VmHWM {}",
+        mb(rss),
+        mb(hwm)
+    );
 }
 
 /// 1,000 made-up tokens from 128 clients; the server's memory after.
@@ -350,6 +453,37 @@ transport = "file"
         Site { config, list }
     }
 
+    /// A folder with a config for `serve` on an SQLite list (not yet made).
+    fn sqlite(dir: &Path) -> Site {
+        let site = dir.join("site-sqlite");
+        let _ = fs::remove_dir_all(&site);
+        fs::create_dir_all(site.join("subscribers")).expect("site folder");
+        let config = site.join("config.toml");
+        fs::write(
+            &config,
+            r#"[site]
+source = "."
+title = "Bench"
+url = "https://bench.example"
+
+[sender]
+from = "Bench <news@bench.example>"
+unsubscribe_url = "https://bench.example/unsubscribe/{token}"
+
+[delivery]
+transport = "file"
+
+[subscribers]
+file = "subscribers/subscribers.sqlite"
+"#,
+        )
+        .expect("config");
+        Site {
+            config,
+            list: site.join("subscribers/subscribers.sqlite"),
+        }
+    }
+
     fn serve(&self, bin: &Path) -> Server {
         let port = free_port();
         let mut child = Command::new(bin)
@@ -426,7 +560,19 @@ fn now() -> DateTime<chrono::FixedOffset> {
 /// Writes a list shaped like a real one (as `benches/subscribers.rs` does)
 /// and returns the size of the loaded list in memory, in kB.
 fn generate_list(path: &Path) -> u64 {
-    let list: Vec<Subscriber> = (0..LIST)
+    let list = generate(LIST);
+    Store::open(path)
+        .update(|l| {
+            *l = list;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write list");
+    list_size_kb(path)
+}
+
+/// `n` readers: most active, every 20th unsubscribed, every 20th bounced.
+fn generate(n: usize) -> Vec<Subscriber> {
+    (0..n)
         .map(|i| {
             let address =
                 Address::parse(&format!("reader.{i}@domain{}.example", i % 997)).expect("address");
@@ -447,13 +593,10 @@ fn generate_list(path: &Path) -> u64 {
             }
             s
         })
-        .collect();
-    Store::open(path)
-        .update(|l| {
-            *l = list;
-            Ok::<_, StoreError>(())
-        })
-        .expect("write list");
+        .collect()
+}
+
+fn list_size_kb(path: &Path) -> u64 {
     // What one loaded list holds: its entries and every string in them
     // (without the allocator's own few bytes per allocation).
     let loaded = Store::open(path).load().expect("load");
