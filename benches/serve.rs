@@ -51,13 +51,16 @@ fn main() {
     let pristine = dir.path().join("pristine.yaml");
     let started = Instant::now();
     let list_size_kb = generate_list(&pristine);
+    let resident_kb = list_resident_kb(&pristine);
     let size = fs::metadata(&pristine).map(|m| m.len()).unwrap_or(0);
     println!(
-        "binary {}\ngenerated {LIST} subscribers ({:.1} MB) in {:.1} s; loaded, the list takes {} in memory",
+        "binary {}\ngenerated {LIST} subscribers ({:.1} MB) in {:.1} s; loaded, the list takes {} in memory \
+         (entries and strings), {} resident with the allocator's overhead",
         bin.display(),
         size as f64 / 1e6,
         started.elapsed().as_secs_f64(),
-        mb(list_size_kb)
+        mb(list_size_kb),
+        mb(resident_kb)
     );
     if run("memory") {
         memory(&bin, dir.path(), &pristine, list_size_kb);
@@ -172,6 +175,15 @@ fn sqlite(bin: &Path, dir: &Path) {
 
 /// 1,000 made-up tokens from 128 clients; the server's memory after.
 fn memory(bin: &Path, dir: &Path, pristine: &Path, list_kb: u64) {
+    // What serve itself takes: the same server on a list of one.
+    let one = dir.join("one.yaml");
+    Store::open(&one)
+        .update(|l| {
+            *l = generate(1);
+            Ok::<_, StoreError>(())
+        })
+        .expect("write list");
+    let (footprint, _) = Site::new(dir, &one).serve(bin).memory();
     let site = Site::new(dir, pristine);
     let server = site.serve(bin);
     let (rss_start, _) = server.memory();
@@ -202,6 +214,11 @@ fn memory(bin: &Path, dir: &Path, pristine: &Path, list_kb: u64) {
         mb(rss),
         mb(hwm),
         mb(2 * list_kb)
+    );
+    println!(
+        "  serve on a list of one: VmRSS {}; so the list and its indexes take {}",
+        mb(footprint),
+        mb(rss.saturating_sub(footprint))
     );
 }
 
@@ -594,6 +611,28 @@ fn generate(n: usize) -> Vec<Subscriber> {
             s
         })
         .collect()
+}
+
+/// The list's resident size: this process's VmRSS with the list loaded,
+/// minus without it (freed memory given back first).
+fn list_resident_kb(path: &Path) -> u64 {
+    let own = || field_kb(&fs::read_to_string("/proc/self/status").unwrap_or_default(), "VmRSS:");
+    trim();
+    let before = own();
+    let loaded = Store::open(path).load().expect("load");
+    trim();
+    let after = own();
+    drop(loaded);
+    trim();
+    after.saturating_sub(before)
+}
+
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases memory that is free.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn list_size_kb(path: &Path) -> u64 {
