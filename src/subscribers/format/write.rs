@@ -2,6 +2,8 @@
 //! keys in a fixed order, strings always double-quoted with JSON-style
 //! escapes, so the fast reader can read it back line by line.
 
+use std::fmt::Write as _;
+
 use crate::subscribers::Subscriber;
 
 const HEADER: &str = "\
@@ -48,7 +50,7 @@ pub(crate) fn write(list: &[Subscriber]) -> String {
             }
         }
         out.push_str("\n    bounces: ");
-        out.push_str(&s.bounces.to_string());
+        let _ = write!(out, "{}", s.bounces);
         out.push_str("\n    token: ");
         push_quoted(&mut out, &s.token);
         out.push('\n');
@@ -61,19 +63,28 @@ pub(crate) fn write(list: &[Subscriber]) -> String {
 /// (libyaml folds a raw U+0085 into a space), U+2028/9 and BOM-like ones.
 fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if !kept_as_is(c) => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
+    // Runs of characters that stand for themselves are copied whole: most
+    // strings (addresses, tokens, names) are one such run.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if !kept_as_is(c) => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push_str(escape);
         }
+        run = i + c.len_utf8();
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
