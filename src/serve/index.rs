@@ -36,6 +36,10 @@ use crate::subscribers::{new_token, Status, Store, StoreError, Subscriber};
 /// token that is not on the list.
 pub const RECHECK: Duration = Duration::from_secs(1);
 
+/// How often the writer reads a list another process changed outside the
+/// store's lock before it reads it under the lock.
+const OPTIMISTIC_TRIES: u32 = 3;
+
 /// One change a request asks for.
 #[derive(Debug, Clone)]
 pub enum Change {
@@ -470,6 +474,13 @@ fn spawn_writer(
 }
 
 impl Inner {
+    /// True when memory holds the stored list as it is now.
+    fn current(&self, _refreshing: &MutexGuard<'_, ()>) -> Result<bool, StoreError> {
+        let now = self.backend.version()?;
+        let s = read(&self.snapshot);
+        Ok(s.valid && s.version == now)
+    }
+
     /// Reloads the list if the stored one changed. `_refreshing` proves
     /// the caller holds [`Inner::refreshing`].
     fn refresh(&self, _refreshing: &MutexGuard<'_, ()>) -> Result<(), StoreError> {
@@ -495,12 +506,22 @@ impl Inner {
         // A list another process changed is read before the lock is taken,
         // so the other writers wait only for this one's write; under the
         // lock the refresh is then a stamp check, unless they wrote again.
-        {
+        let mut tries = 0;
+        let (_writers, refreshing) = loop {
+            if tries < OPTIMISTIC_TRIES {
+                let refreshing = lock(&self.refreshing);
+                self.refresh(&refreshing)?;
+            }
+            let writers = self.backend.lock()?;
             let refreshing = lock(&self.refreshing);
-            self.refresh(&refreshing)?;
-        }
-        let _writers = self.backend.lock()?;
-        let refreshing = lock(&self.refreshing);
+            if tries >= OPTIMISTIC_TRIES || self.current(&refreshing)? {
+                break (writers, refreshing);
+            }
+            // Another process wrote meanwhile: read its list without
+            // holding the others up.
+            drop(writers);
+            tries += 1;
+        };
         self.refresh(&refreshing)?;
         let mut changed = Vec::new();
         let outcomes: Vec<Outcome> = {

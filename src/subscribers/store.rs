@@ -18,6 +18,10 @@ use chrono::{DateTime, FixedOffset};
 
 use super::{format, list_problems, validate, StoreError, Subscriber};
 
+/// How often a writer reads the list outside the lock before it reads it
+/// under the lock (see [`YamlStore::update`]).
+const OPTIMISTIC_TRIES: u32 = 3;
+
 /// Permanent delivery failures after which an active subscriber is `bounced`.
 pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
 
@@ -80,18 +84,26 @@ impl YamlStore {
     {
         // Read before taking the lock, so that a long parse does not hold
         // other writers up; under the lock, the file's stamp tells whether
-        // another writer replaced it meanwhile (then it is read again).
-        let stamp = Stamp::of(&self.path)?;
-        let early = match stamp {
-            Some(_) => Some(self.read_parsed()?),
-            None => None,
+        // another writer replaced it meanwhile. Then it is read again, a few
+        // times outside the lock, at last under it.
+        let mut tries = 0;
+        let (_lock, original, mut list) = loop {
+            let stamp = Stamp::of(&self.path)?;
+            let early = match stamp {
+                Some(_) if tries < OPTIMISTIC_TRIES => Some(self.read_parsed()?),
+                _ => None,
+            };
+            let lock = self.lock()?;
+            match early {
+                Some((text, list)) if Stamp::of(&self.path)? == stamp => break (lock, text, list),
+                Some(_) => tries += 1,
+                None => {
+                    let (text, list) = self.read_parsed()?;
+                    break (lock, text, list);
+                }
+            }
         };
-        let _lock = self.lock()?;
         self.remove_stale_temp_files();
-        let (original, mut list) = match early {
-            Some(read) if Stamp::of(&self.path)? == stamp => read,
-            _ => self.read_parsed()?,
-        };
         let value = change(&mut list)?;
         let problems: Vec<_> = list_problems(&list, &[])
             .into_iter()
