@@ -616,7 +616,12 @@ fn generate(n: usize) -> Vec<Subscriber> {
 /// The list's resident size: this process's VmRSS with the list loaded,
 /// minus without it (freed memory given back first).
 fn list_resident_kb(path: &Path) -> u64 {
-    let own = || field_kb(&fs::read_to_string("/proc/self/status").unwrap_or_default(), "VmRSS:");
+    let own = || {
+        field_kb(
+            &fs::read_to_string("/proc/self/status").unwrap_or_default(),
+            "VmRSS:",
+        )
+    };
     trim();
     let before = own();
     let loaded = Store::open(path).load().expect("load");
