@@ -199,6 +199,10 @@ pub struct PreviewArgs {
     /// Write the edition (window, sections, items) as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+
+    /// The editor's note for this edition (Markdown; default `digest.intro_file`, `intro.md` beside the config).
+    #[arg(long, value_name = "FILE")]
+    pub intro: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -221,6 +225,10 @@ pub struct SendArgs {
     /// cron every few minutes or from a systemd timer.
     #[arg(long, conflicts_with = "to")]
     pub if_due: bool,
+
+    /// The editor's note for a new edition (Markdown; default `digest.intro_file`, `intro.md` beside the config); moved aside once the edition is delivered.
+    #[arg(long, value_name = "FILE")]
+    pub intro: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

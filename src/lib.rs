@@ -7,8 +7,11 @@
 pub mod bounces;
 pub mod config;
 pub mod edition;
+pub mod intro;
 pub mod mail;
+pub mod markdown;
 pub mod output;
+pub mod privacy;
 pub mod render;
 pub mod schedule;
 pub mod send;

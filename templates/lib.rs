@@ -9,12 +9,16 @@
 //! HTML is escaped by maud.
 
 pub mod digest;
+pub mod legal;
 pub mod pages;
 pub mod plain;
+pub mod rich;
 pub mod strings;
 pub mod style;
+pub mod theme;
 pub mod view;
 
+pub use theme::{Inline, Logo, Palette, Paragraph, Theme};
 pub use view::{AlsoView, ItemView, MoreView, SectionView, View};
 
 /// The reader's language.

@@ -90,16 +90,19 @@ macro_rules! serif {
 pub const PAGE_BG: &str = page_bg!();
 /// The column.
 pub const CARD_BG: &str = card_bg!();
+pub const INK: &str = ink!();
+pub const MUTED: &str = muted!();
+pub const LINK: &str = link!();
+pub const ACCENT: &str = accent!();
+pub const RULE: &str = rule!();
+pub const SANS: &str = sans!();
+pub const SERIF: &str = serif!();
 
 /// The content's width inside the 600 px column's padding.
 pub const INNER: u32 = 552;
 
-/// The wrapper that stands in for `<body>`.
-pub const WRAPPER: &str = concat!(
-    "margin:0;padding:0;background-color:",
-    page_bg!(),
-    ";color-scheme:light;"
-);
+// The styles that carry a colour or a font are built per render from the
+// theme (see `super::theme::Styles`); these never change.
 
 /// Hidden from view, read by the inbox list. Zero size instead of
 /// `display:none`, which Gmail's mobile web client ignores; not coloured
@@ -110,110 +113,15 @@ pub const PREHEADER: &str =
 pub const COLUMN: &str = "max-width:600px;margin:0 auto;";
 pub const TABLE: &str =
     "width:100%;border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt;";
-pub const CARD: &str = concat!("background-color:", card_bg!(), ";");
-
-pub const HEADER_CELL: &str = concat!(
-    "padding:32px 24px 8px 24px;font-family:",
-    sans!(),
-    ";color:",
-    ink!(),
-    ";text-align:left;"
-);
-pub const SITE_NAME: &str = concat!(
-    "margin:0 0 12px 0;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:18px;mso-line-height-rule:exactly;font-weight:bold;letter-spacing:2px;text-transform:uppercase;color:",
-    accent!(),
-    ";"
-);
-pub const SITE_LINK: &str = concat!("color:", accent!(), ";text-decoration:none;");
-pub const PERIOD: &str = concat!(
-    "margin:0;font-family:",
-    serif!(),
-    ";font-size:28px;line-height:34px;mso-line-height-rule:exactly;font-weight:normal;color:",
-    ink!(),
-    ";"
-);
-pub const COUNT: &str = concat!(
-    "margin:8px 0 0 0;font-family:",
-    sans!(),
-    ";font-size:15px;line-height:22px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
-
-pub const GREETING_CELL: &str = concat!(
-    "padding:16px 24px 0 24px;font-family:",
-    sans!(),
-    ";font-size:16px;line-height:24px;mso-line-height-rule:exactly;color:",
-    ink!(),
-    ";text-align:left;"
-);
 pub const PARAGRAPH: &str = "margin:0;";
-
+/// Between the editor's note's paragraphs.
+pub const NOTE_P: &str = "margin:0 0 12px 0;";
 pub const SECTION_CELL: &str = "padding:28px 24px 0 24px;text-align:left;";
-/// The cell under the heading's rule: a cell, since Outlook for Windows
-/// draws borders and padding reliably only on cells.
-pub const SECTION_RULE_CELL: &str =
-    concat!("padding:0 0 6px 0;border-bottom:2px solid ", accent!(), ";");
-pub const SECTION_HEADING: &str = concat!(
-    "margin:0;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:18px;mso-line-height-rule:exactly;font-weight:bold;letter-spacing:1.5px;text-transform:uppercase;color:",
-    accent!(),
-    ";"
-);
-
-// An item's cell sets the font and colour its paragraphs inherit: fifty
-// items' styles add up, and Gmail clips a message past 102 KB of HTML.
-pub const ITEM_CELL: &str = concat!(
-    "padding:16px 24px 16px 24px;border-bottom:1px solid ",
-    rule!(),
-    ";font-family:",
-    sans!(),
-    ";color:",
-    ink!(),
-    ";text-align:left;"
-);
 pub const IMAGE: &str =
     "display:block;width:100%;max-width:552px;height:auto;margin:0 0 12px 0;border:0;";
-pub const TITLE: &str = concat!(
-    "margin:0;font-family:",
-    serif!(),
-    ";font-size:20px;line-height:26px;mso-line-height-rule:exactly;font-weight:bold;"
-);
-pub const TITLE_LINK: &str = concat!("color:", link!(), ";text-decoration:none;");
-pub const META: &str = concat!(
-    "margin:4px 0 0 0;font-size:13px;line-height:18px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
 pub const SUMMARY: &str =
     "margin:8px 0 0 0;font-size:15px;line-height:22px;mso-line-height-rule:exactly;";
-/// "Ook bij: nos.nl, ad.nl" under an item: small, like the meta line.
-pub const ALSO: &str = concat!(
-    "margin:8px 0 0 0;font-size:13px;line-height:18px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
-pub const ALSO_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
-/// A section's "en nog 312 berichten in Sport" line.
-pub const MORE_CELL: &str = concat!(
-    "padding:12px 24px 16px 24px;font-family:",
-    sans!(),
-    ";font-size:14px;line-height:20px;mso-line-height-rule:exactly;text-align:left;"
-);
-pub const MORE_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
-
-pub const FOOTER_CELL: &str = concat!(
-    "padding:24px 24px 40px 24px;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:20px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";text-align:center;"
-);
 pub const FOOTER_P: &str = "margin:0 0 8px 0;";
-pub const FOOTER_LINK: &str = concat!("color:", muted!(), ";text-decoration:underline;");
 
 /// The stylesheet of `postbode serve`'s web pages (unsubscribe, sign-up,
 /// confirmation): the digest's colours and fonts, in a `<style>` block this

@@ -29,8 +29,17 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
         None => Recipient::sample(),
     };
     let edition: Edition = edition.for_categories(&recipient.categories);
+    let intro = send::read_intro(config, args.intro.as_deref())?;
+    if let Some(i) = &intro {
+        out.info(send::note_line(i));
+    }
+    let theme = crate::render::theme::theme(config);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.categories = &recipient.categories;
+    ctx.theme = Some(&theme);
+    if let Some(i) = &intro {
+        ctx.note = &i.reduced.paragraphs;
+    }
     let (fitted, rendered) = crate::render::fit(&edition, &ctx);
     let dropped = rendered.dropped;
     // The JSON shows what the mail shows.
