@@ -4,6 +4,7 @@
 //! The binary is thin; everything lives here. Data flows one way:
 //! config → site (posts) → edition → render → compose → deliver → journal.
 
+pub mod archive;
 pub mod bounces;
 pub mod config;
 pub mod edition;

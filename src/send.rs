@@ -331,6 +331,7 @@ fn plan(
     let mut variants: Variants = Vec::new();
     let store = Store::open(&config.subscribers.file);
     let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, site);
     // A real send saves missing or hand-made tokens first: no message may
     // carry a token the list does not hold.
     store.for_each(!dry_run, |s: Subscriber| -> Result<()> {
@@ -347,6 +348,9 @@ fn plan(
             ctx.categories = &s.categories;
             ctx.theme = Some(&theme);
             ctx.note = note;
+            if archive_url.is_some() {
+                ctx.web_url = archive_url.as_deref();
+            }
             variants.push((s.categories.clone(), Letter::new(render(&personal, &ctx))));
             Some(variants.len() - 1)
         });
@@ -563,6 +567,22 @@ fn deliver_stored(
                 )));
             }
         }
+        // The edition is delivered whatever happens here: a failure to
+        // archive is said, and `postbode archive` writes it later.
+        if config.archive.is_some() {
+            let written = SiteSettings::resolve(config)
+                .map_err(|e| e.to_string())
+                .and_then(|site| {
+                    crate::archive::write_all(config, &site)
+                        .map_err(|e| crate::output::error_chain(&e))
+                });
+            on(Event::Note(match written {
+                Ok(w) => format!("wrote the edition into the web archive `{}`", w.dir.display()),
+                Err(e) => format!(
+                    "warning: the edition is delivered but not archived: {e}; run `postbode archive` once it is fixed"
+                ),
+            }));
+        }
     }
     Ok(Sent::Delivered(Delivered {
         id: stored.meta.id.clone(),
@@ -621,8 +641,12 @@ pub fn test_send(config: &Config, request: &Request, to: &str) -> Result<(String
     let (edition, _) = load_edition(config, &site, &request.categories, window)?;
     let intro = read_intro(config, request.intro.as_deref())?;
     let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, &site);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.theme = Some(&theme);
+    if archive_url.is_some() {
+        ctx.web_url = archive_url.as_deref();
+    }
     if let Some(i) = &intro {
         ctx.note = &i.reduced.paragraphs;
     }

@@ -8,6 +8,7 @@
 //! reader are holes ([`HOLE_NAME`], [`HOLE_UNSUBSCRIBE`]) that mail fills in.
 //! HTML is escaped by maud.
 
+pub mod archive;
 pub mod digest;
 pub mod legal;
 pub mod pages;

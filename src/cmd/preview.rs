@@ -34,9 +34,13 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
         out.info(send::note_line(i));
     }
     let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, &site);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.categories = &recipient.categories;
     ctx.theme = Some(&theme);
+    if archive_url.is_some() {
+        ctx.web_url = archive_url.as_deref();
+    }
     if let Some(i) = &intro {
         ctx.note = &i.reduced.paragraphs;
     }
