@@ -14,6 +14,7 @@ mod common;
 mod corpus;
 mod deadlines;
 mod hardening;
+mod look;
 mod postfix;
 mod preview;
 mod schedule;
