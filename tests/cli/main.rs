@@ -8,6 +8,7 @@
 //! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
 
 mod architecture;
+mod archive;
 mod bounces;
 mod bounces_imap;
 mod common;
