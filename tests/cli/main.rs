@@ -15,6 +15,7 @@ mod common;
 mod corpus;
 mod deadlines;
 mod hardening;
+mod init;
 mod look;
 mod postfix;
 mod preview;
