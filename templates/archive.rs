@@ -86,7 +86,7 @@ fn section_body(v: &View, section: &SectionView) -> Markup {
             @for item in &section.items {
                 div class="item" {
                     @if let Some(src) = &item.image {
-                        img src=(src) alt=(item.title) loading="lazy";
+                        img src=(src) alt=(item.title);
                     }
                     h3 {
                         @if let Some(url) = &item.url { a href=(url) { (item.title) } } @else { (item.title) }

@@ -9,6 +9,10 @@
 //! shrinks on a phone without any `@media` query, which Gmail's mobile web
 //! client and Outlook would ignore.
 //!
+//! One `<style>` block, with one `@media (prefers-color-scheme: dark)`
+//! rule set, carries the dark-mode colours (see `super::theme::dark_css`):
+//! clients without it keep the inline light look, which is the design.
+//!
 //! Deliberately left out, because the caniemail database lists them as
 //! unsupported (an error) in Gmail, Outlook or Apple Mail, and the digest
 //! does fine without: `<body>` styles (Outlook for Mac, iOS and Android drop
@@ -16,7 +20,8 @@
 //! carries the background and `lang`), `role` attributes (Windows Mail),
 //! `display:none` and `opacity` for the preheader (the preheader is hidden
 //! with a zero font size and height instead), `overflow`, `border-radius`,
-//! `border-spacing`, `outline`, `overflow-wrap`, `@media`, `<style>`.
+//! `border-spacing`, `outline`, `overflow-wrap`, and any other `@media`
+//! rule or style that layout depends on.
 //!
 //! Warnings the linter (`scripts/check-email-html.sh`) still gives are
 //! accepted here, one line each, with the reason; the script fails on any
@@ -35,6 +40,8 @@
 //! lint-ok: `text-transform` — partial in Outlook for Windows: no `lowercase`; only `uppercase` is used.
 //! lint-ok: `letter-spacing` — partial in Outlook for Windows: `em` values and big negative values; small pixel values only.
 //! lint-ok: `display` — partial: Outlook for Windows only knows `none`, Gmail's apps no `flex` or `grid`; only `display:block` on images, so Outlook shows them inline, a few pixels higher.
+//! lint-ok-error: `@media` — only `prefers-color-scheme: dark` colours; Gmail's mobile web client and Outlook for Windows ignore the block and show the inline light look, the intended fallback.
+//! lint-ok: `@media` — partial in Gmail's and Outlook's apps: the dark-mode block is ignored where unsupported, and the inline light look stays.
 //! lint-ok: `border` — partial in Outlook for Windows: at most 8 px, unreliable on `<p>` and `<div>`; borders are 1 or 2 px, on `<td>` cells only.
 
 // Colours and fonts are macros so that `concat!` can build the inline
