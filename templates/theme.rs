@@ -247,10 +247,10 @@ impl Styles {
 }
 
 /// The `<style>` block for clients that honour `prefers-color-scheme`
-/// (Apple Mail, Outlook for Mac and iOS); `[data-ogsc]` is how Outlook.com
-/// marks what it recolours itself. Clients that ignore the block keep the
-/// inline light look, which the `color-scheme` meta tag asks them to leave
-/// as it is.
+/// (Apple Mail, Outlook for Mac, iOS and Android). Clients that ignore the
+/// block keep the inline light look, or recolour it by their own rules
+/// (Outlook.com, Outlook for Windows), which the inline colours' contrast
+/// keeps readable.
 pub fn dark_css(t: &Theme) -> String {
     use class::*;
     let d = &t.dark;
