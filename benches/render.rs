@@ -1,9 +1,9 @@
 //! Rendering benchmarks on generated editions:
 //!
-//! 1. rendering an edition of 50 items (subject, HTML and text) once;
-//! 1b. the same edition with a theme (logo, colours, footer, postal
-//!    address) and a two-paragraph editor's note: the HTML part's and the
-//!    whole message's size beside Gmail's 102 KB clipping size;
+//! 1. rendering an edition of 50 items (subject, HTML and text) once; and
+//!    the same edition with a theme (logo, colours, footer, postal address)
+//!    and a two-paragraph editor's note: the HTML part's and the whole
+//!    message's size beside Gmail's 102 KB clipping size;
 //! 2. building the personal message (HTML + text + MIME, formatted to bytes
 //!    as lettre sends it) for 100,000 subscribers spread over 8 distinct
 //!    category choices: one render per choice, then one message each.

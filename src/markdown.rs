@@ -66,11 +66,7 @@ pub fn reduce(text: &str) -> Reduced {
                 }
                 stack.push((Frame::Link(allowed.then(|| url.to_owned())), Vec::new()));
             }
-            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link) => {
-                if stack.len() > 1 {
-                    close(&mut stack);
-                }
-            }
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link) => close(&mut stack),
             Event::Text(t) | Event::Code(t) => push(&mut stack, &t),
             Event::Html(t) | Event::InlineHtml(t) => {
                 out.raw_html = true;
@@ -92,8 +88,11 @@ pub fn reduce(text: &str) -> Reduced {
     out
 }
 
-/// Pops the innermost frame into its parent.
+/// Pops the innermost frame into its parent; the paragraph itself stays.
 fn close(stack: &mut Vec<(Frame, Vec<Inline>)>) {
+    if stack.len() < 2 {
+        return;
+    }
     let Some((frame, content)) = stack.pop() else {
         return;
     };

@@ -132,7 +132,8 @@ fn look_warnings(config: &Config, site: &SiteSettings) {
     for w in config.theme_warnings() {
         println!("{file}: warning: {w}");
     }
-    if config.sender.address.is_none() {
+    // Only a config that sends needs one.
+    if config.sender.from.is_some() && config.sender.address.is_none() {
         println!(
             "{file}: warning: `sender.address` is not set: the law in several countries \
              (CAN-SPAM in the US) asks commercial mail for the sender's postal address in every message"

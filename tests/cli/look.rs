@@ -96,7 +96,10 @@ fn every_theme_key_reaches_the_html_and_the_text() {
 
 #[test]
 fn without_a_theme_the_look_is_unchanged_and_check_asks_for_an_address() {
-    let pb = Postbode::new().site("digest_nl").args(["check"]);
+    let pb = Postbode::new()
+        .site("digest_nl")
+        .config("[sender]\nfrom = \"Leest Meer <digest@leestmeer.example.org>\"\n")
+        .args(["check"]);
     let run = pb.run();
     assert!(
         run.stdout.contains("warning: `sender.address` is not set"),
