@@ -1,6 +1,9 @@
 //! Rendering benchmarks on generated editions:
 //!
-//! 1. rendering an edition of 50 items (subject, HTML and text) once;
+//! 1. rendering an edition of 50 items (subject, HTML and text) once; and
+//!    the same edition with a theme (logo, colours, footer, postal address)
+//!    and a two-paragraph editor's note: the HTML part's and the whole
+//!    message's size beside Gmail's 102 KB clipping size;
 //! 2. building the personal message (HTML + text + MIME, formatted to bytes
 //!    as lettre sends it) for 100,000 subscribers spread over 8 distinct
 //!    category choices: one render per choice, then one message each.
@@ -98,8 +101,39 @@ fn context(categories: &[String]) -> Context<'_> {
         web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
         category_url: None,
         categories,
+        theme: None,
+        note: &[],
     }
 }
+
+/// A full `[theme]`, a postal address, and the config they come from.
+fn themed_config() -> postbode::config::Config {
+    postbode::config::Config::parse(
+        r##"
+[site]
+source = "site"
+[sender]
+address = "Keizersgracht 123, 1015 CJ Amsterdam"
+[theme]
+accent = "#0b6e4f"
+background = "#fffdf7"
+text = "#1f2421"
+logo = "https://leestmeer.example.org/logo.png"
+logo_alt = "Leest Meer"
+logo_width = 180
+font = "Verdana, Geneva, sans-serif"
+header = "Het beste van de week, elke maandag"
+footer = "Samengesteld door *de redactie*. [Over deze nieuwsbrief](https://leestmeer.example.org/over)."
+"##,
+        std::path::Path::new("config.toml"),
+    )
+    .expect("a valid config")
+}
+
+const NOTE: &str = "Deze week: **de nieuwe bibliotheek** opent, een storm trekt over het land en \
+de schaatsers beginnen hun seizoen met drie medailles. Lees ook het verhaal over \
+[laaggeletterdheid](https://leestmeer.example.org/laaggeletterd) dat veel reacties kreeg.\n\n\
+Tips en reacties? Mail [de redactie](mailto:redactie@leestmeer.example.org).";
 
 /// 8 distinct choices: all categories, single ones, and combinations.
 fn choices() -> Vec<Vec<String>> {
@@ -165,6 +199,42 @@ fn main() {
         runs.len()
     );
 
+    // 1b. The same edition, themed and with an editor's note.
+    let config = themed_config();
+    let theme = postbode::render::theme::theme(&config);
+    let note = postbode::markdown::reduce(NOTE).paragraphs;
+    let mut themed_ctx = context(&all);
+    themed_ctx.theme = Some(&theme);
+    themed_ctx.note = &note;
+    let themed = postbode::render::render(&edition, &themed_ctx);
+    let themed_html = themed.html.len();
+    let themed_letter = Letter::new(themed);
+    let sender_for_size = SenderSettings::resolve(&SenderConfig {
+        from: Some("Leest Meer <digest@leestmeer.example.org>".to_owned()),
+        unsubscribe_url: Some("https://leestmeer.example.org/afmelden/{token}".to_owned()),
+        ..SenderConfig::default()
+    })
+    .expect("a valid sender");
+    let reader = Recipient {
+        email: "lezer@example.org".to_owned(),
+        name: Some("Lezer".to_owned()),
+        token: "0".repeat(32),
+        categories: Vec::new(),
+    };
+    let message = compose_at(&themed_letter, &reader, &sender_for_size, SystemTime::now())
+        .expect("a message")
+        .formatted()
+        .len();
+    println!(
+        "message size, 50 items: HTML {} B plain, {} B themed with a note ({} items dropped); whole themed message {} B; Gmail clips HTML past 102 KB ({} B), postbode's limit {} B",
+        rendered.html.fill(&personal).len(),
+        themed_html,
+        themed_letter.count.abs_diff(edition.len()),
+        message,
+        102 * 1024,
+        postbode::render::HTML_LIMIT
+    );
+
     // 2. Personal messages for 100,000 subscribers over 8 choices.
     let sender = SenderSettings::resolve(&SenderConfig {
         from: Some("Leest Meer <digest@leestmeer.example.org>".to_owned()),
@@ -172,6 +242,7 @@ fn main() {
         list_id: Some("weekly.leestmeer.example.org".to_owned()),
         unsubscribe_url: Some("https://leestmeer.example.org/afmelden/{token}".to_owned()),
         bounce_address: None,
+        address: None,
     })
     .expect("a valid sender");
     let recipients = recipients();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the previews the e-mail checks look at: the fixture editions in
-# Dutch and English, the hostile fixture, an empty edition and the sample
-# site, each as .html, .txt, .eml and .json, into OUT_DIR.
+# Dutch and English, the hostile fixture, an empty edition, the sample
+# site and a themed edition (logo, colours, footer, postal address and an
+# editor's note), each as .html, .txt, .eml and .json, into OUT_DIR.
 #
 # usage: scripts/email-previews.sh OUT_DIR
 set -euo pipefail
@@ -21,6 +22,7 @@ previews=(
   "hostile $root/tests/fixtures/hostile 2026-11-16 2026-11-23"
   "empty $root/tests/fixtures/digest_nl 2026-10-01 2026-10-08"
   "sample $root/sample 2026-11-16 2026-11-23"
+  "themed $root/tests/fixtures/digest_nl 2026-11-16 2026-11-23"
 )
 for line in "${previews[@]}"; do
   read -r name site since until <<<"$line"
@@ -35,7 +37,27 @@ reply_to = "redactie@leestmeer.example.org"
 list_id = "weekly.leestmeer.example.org"
 unsubscribe_url = "https://leestmeer.example.org/afmelden/{token}"
 TOML
-  "$bin" --config "$config" -q preview --since "$since" --until "$until" \
+  intro=()
+  if [ "$name" = themed ]; then
+    cat >>"$config" <<'TOML'
+address = "Keizersgracht 123, 1015 CJ Amsterdam"
+
+[theme]
+accent = "#0b6e4f"
+background = "#fffdf7"
+text = "#1f2421"
+logo = "https://leestmeer.example.org/logo.png"
+logo_alt = "Leest Meer"
+logo_width = 180
+font = "Verdana, Geneva, sans-serif"
+header = "Het beste van de week, elke maandag"
+footer = "Samengesteld door *de redactie*. [Over deze nieuwsbrief](https://leestmeer.example.org/over)."
+TOML
+    printf '%s\n\n%s\n' "Deze week: **de nieuwe bibliotheek** en een storm." \
+      "Tips? Mail [de redactie](mailto:redactie@leestmeer.example.org)." >"$out/themed-intro.md"
+    intro=(--intro "$out/themed-intro.md")
+  fi
+  "$bin" --config "$config" -q preview --since "$since" --until "$until" "${intro[@]}" \
     --out "$out/$name.html" --text "$out/$name.txt" --eml "$out/$name.eml" --json "$out/$name.json"
 done
 echo "previews in $out: ${#previews[@]} editions"

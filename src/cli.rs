@@ -13,14 +13,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "postbode", version, propagate_version = true)]
 pub struct Cli {
-    /// The configuration file; relative paths in it are relative to its folder.
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        default_value = "config.toml"
-    )]
-    pub config: PathBuf,
+    /// The configuration file; relative paths in it are relative to its
+    /// folder. Default: `./config.toml`, else `./_postbode/config.toml`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Say more about what happens (repeat for more detail).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -101,6 +97,25 @@ pub enum Command {
     /// Manage the subscriber list.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+
+    /// Set postbode up in a Jekyll site: `_postbode/config.toml` and an empty list.
+    ///
+    /// Reads the site's `_config.yml` and its posts' categories and writes
+    /// `_postbode/config.toml` (file transport: nothing leaves the machine),
+    /// an empty `_postbode/subscribers.yaml`, and, in a git work tree, the
+    /// list, state and outbox into `.gitignore`. Jekyll never publishes
+    /// `_` folders. Run postbode from the site folder afterwards: it finds
+    /// `_postbode/config.toml` by itself. Example:
+    ///
+    ///   postbode init ~/sites/my-blog
+    Init(InitArgs),
+
+    /// Write every delivered edition into the site's web archive (`[archive]`).
+    ///
+    /// One page per edition, without any reader's name, address or token,
+    /// an index page and an Atom feed, in `archive.dir` (default `digest/`
+    /// in the site). `send` does this after each delivered edition.
+    Archive(ArchiveArgs),
 
     /// Answer one-click unsubscribes and sign-ups over HTTP.
     ///
@@ -199,6 +214,10 @@ pub struct PreviewArgs {
     /// Write the edition (window, sections, items) as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+
+    /// The editor's note for this edition (Markdown; default `digest.intro_file`, `intro.md` beside the config).
+    #[arg(long, value_name = "FILE")]
+    pub intro: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -221,6 +240,10 @@ pub struct SendArgs {
     /// cron every few minutes or from a systemd timer.
     #[arg(long, conflicts_with = "to")]
     pub if_due: bool,
+
+    /// The editor's note for a new edition (Markdown; default `digest.intro_file`, `intro.md` beside the config); moved aside once the edition is delivered.
+    #[arg(long, value_name = "FILE")]
+    pub intro: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -385,3 +408,17 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ExportFormat,
 }
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The site's folder (holds `_config.yml`); the current folder by default.
+    #[arg(value_name = "SITE", default_value = ".")]
+    pub site: PathBuf,
+
+    /// Overwrite an existing `_postbode/config.toml` (the subscriber list is never overwritten).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {}

@@ -4,11 +4,15 @@
 //! The binary is thin; everything lives here. Data flows one way:
 //! config → site (posts) → edition → render → compose → deliver → journal.
 
+pub mod archive;
 pub mod bounces;
 pub mod config;
 pub mod edition;
+pub mod intro;
 pub mod mail;
+pub mod markdown;
 pub mod output;
+pub mod privacy;
 pub mod render;
 pub mod schedule;
 pub mod send;

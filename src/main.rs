@@ -10,8 +10,8 @@ mod cmd;
 
 // The library's modules, reachable as `crate::…` from the command layer.
 use postbode::{
-    bounces, config, edition, mail, output, render, schedule, send, serve, site, state, stories,
-    subscribers, window,
+    archive, bounces, config, edition, mail, output, privacy, render, schedule, send, serve, site,
+    state, stories, subscribers, window,
 };
 
 fn main() -> ExitCode {

@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use postbode_templates::strings::{display_name, Strings};
-use postbode_templates::{AlsoView, ItemView, Language, MoreView, SectionView, View};
+use postbode_templates::{
+    AlsoView, ItemView, Language, MoreView, Paragraph, SectionView, Theme, View,
+};
 
 use crate::config::{is_http_url, DigestConfig};
 use crate::edition::Edition;
@@ -16,6 +18,7 @@ use crate::site::text::collapse_whitespace;
 use crate::site::SiteSettings;
 
 mod fit;
+pub mod theme;
 pub use fit::{fit, HTML_LIMIT};
 
 /// Everything about the site and the reader that rendering needs besides
@@ -39,6 +42,10 @@ pub struct Context<'a> {
     pub category_url: Option<&'a str>,
     /// The categories the reader chose (empty: all), for the footer.
     pub categories: &'a [String],
+    /// The operator's look (see [`theme::theme`]); the compiled-in one when `None`.
+    pub theme: Option<&'a Theme>,
+    /// The editor's note for this edition.
+    pub note: &'a [Paragraph],
 }
 
 impl<'a> Context<'a> {
@@ -53,6 +60,8 @@ impl<'a> Context<'a> {
             web_url: digest.web_url.as_deref(),
             category_url: digest.category_url.as_deref(),
             categories: &[],
+            theme: None,
+            note: &[],
         }
     }
 }
@@ -195,6 +204,8 @@ pub fn view(edition: &Edition, ctx: &Context<'_>) -> View {
             .and_then(http),
         sections,
         site,
+        note: ctx.note.to_vec(),
+        theme: ctx.theme.cloned().unwrap_or_default(),
     }
 }
 

@@ -19,6 +19,7 @@ use lettre::Address;
 
 use crate::config::Config;
 use crate::edition::{choice_key, edition_window, select, Edition};
+use crate::intro::{self, Intro, IntroError};
 use crate::mail::body::Letter;
 use crate::mail::compose::{compose, ComposeError, Recipient, SenderSettings};
 use crate::mail::deliver::{self, deliver, send_one, Job};
@@ -26,8 +27,9 @@ use crate::mail::smtp::SendError;
 use crate::render::{render, Context};
 use crate::site::{self, LoadOptions, SiteError, SiteSettings, Warning};
 use crate::state::journal::{self, Journal, Outcome};
-use crate::state::{Closed, Meta, Prepare, StateDir, StateError, Stored, Variant};
+use crate::state::{Closed, Meta, Prepare, StateDir, StateError, Stored, StoredNote, Variant};
 use crate::subscribers::{Store, StoreError, Subscriber, DEFAULT_BOUNCE_LIMIT};
+use crate::templates::Paragraph;
 use crate::window::{Bounds, Window, WindowError};
 
 pub use crate::mail::deliver::{Progress, Report};
@@ -50,6 +52,8 @@ pub enum Error {
     Compose(#[from] ComposeError),
     #[error(transparent)]
     Transport(#[from] SendError),
+    #[error(transparent)]
+    Intro(#[from] IntroError),
     #[error("cannot {action} the journal `{path}`")]
     Journal {
         action: &'static str,
@@ -81,6 +85,8 @@ pub struct Request {
     pub categories: Vec<String>,
     /// Plan and compose every message, store and send nothing.
     pub dry_run: bool,
+    /// `--intro FILE`: the editor's note (else `digest.intro_file`).
+    pub intro: Option<PathBuf>,
 }
 
 /// What a run reports while it works.
@@ -178,6 +184,18 @@ pub fn load_edition(
     Ok((edition, loaded.warnings))
 }
 
+/// The editor's note for a new edition: `--intro FILE` (which must exist),
+/// else `digest.intro_file` (none when it does not exist).
+pub fn read_intro(config: &Config, explicit: Option<&Path>) -> Result<Option<Intro>> {
+    let (path, required) = match (explicit, &config.digest.intro_file) {
+        (Some(p), _) => (p, true),
+        (None, Some(p)) => (p.as_path(), false),
+        (None, None) => return Ok(None),
+    };
+    let intro = intro::read(path, required)?;
+    Ok(intro)
+}
+
 /// Delivers the current edition, resuming an unfinished one. Setting `stop`
 /// ends the run after the messages in flight.
 pub fn send(
@@ -224,15 +242,29 @@ pub fn send(
             // Before the list is read: an unsubscribe after this moment is
             // seen by delivery (see `changed_since`).
             let started = Utc::now();
+            let intro = read_intro(config, request.intro.as_deref())?;
+            if let Some(i) = &intro {
+                on(Event::Note(note_line(i)));
+            }
+            let note = intro
+                .as_ref()
+                .map_or(&[][..], |i| &i.reduced.paragraphs[..]);
             if request.dry_run {
-                return dry_run(config, &site, &edition, &sender);
+                return dry_run(config, &site, &edition, &sender, note);
             }
             let mut recipients = Vec::new();
-            let variants = plan(config, &site, &edition, false, |r, v, _| {
+            let variants = plan(config, &site, &edition, note, false, |r, v, _| {
                 recipients.push((r, v));
                 Ok(())
             })?;
-            store(&state, &edition, started, &variants, &recipients)?
+            store(
+                &state,
+                &edition,
+                started,
+                &variants,
+                &recipients,
+                intro.as_ref(),
+            )?
         }
     };
     if request.dry_run {
@@ -241,6 +273,21 @@ pub fn send(
         });
     }
     deliver_stored(config, &sender, &mut stored, stop, on)
+}
+
+/// The status line for an editor's note, with what it lost on the way.
+pub fn note_line(i: &Intro) -> String {
+    let mut line = format!("the editor's note `{}` opens the edition", i.path.display());
+    if i.reduced.raw_html {
+        line.push_str("; its raw HTML is shown as text");
+    }
+    if !i.reduced.dropped_links.is_empty() {
+        line.push_str(&format!(
+            "; links that are not http(s) or mailto show as text: {}",
+            i.reduced.dropped_links.join(", ")
+        ));
+    }
+    line
 }
 
 /// Bounds given while an edition is unfinished must name that edition.
@@ -276,12 +323,15 @@ fn plan(
     config: &Config,
     site: &SiteSettings,
     edition: &Edition,
+    note: &[Paragraph],
     dry_run: bool,
     mut each: impl FnMut(Recipient, usize, &Variants) -> Result<()>,
 ) -> Result<Variants> {
     let mut by_key: HashMap<String, Option<usize>> = HashMap::new();
     let mut variants: Variants = Vec::new();
     let store = Store::open(&config.subscribers.file);
+    let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, site);
     // A real send saves missing or hand-made tokens first: no message may
     // carry a token the list does not hold.
     store.for_each(!dry_run, |s: Subscriber| -> Result<()> {
@@ -296,6 +346,11 @@ fn plan(
             }
             let mut ctx = Context::new(site, &config.digest);
             ctx.categories = &s.categories;
+            ctx.theme = Some(&theme);
+            ctx.note = note;
+            if archive_url.is_some() {
+                ctx.web_url = archive_url.as_deref();
+            }
             variants.push((s.categories.clone(), Letter::new(render(&personal, &ctx))));
             Some(variants.len() - 1)
         });
@@ -313,10 +368,11 @@ fn dry_run(
     site: &SiteSettings,
     edition: &Edition,
     sender: &SenderSettings,
+    note: &[Paragraph],
 ) -> Result<Sent> {
     let mut bytes = 0usize;
     let mut messages = 0usize;
-    let variants = plan(config, site, edition, true, |r, v, variants| {
+    let variants = plan(config, site, edition, note, true, |r, v, variants| {
         bytes += compose(&variants[v].1, &r, sender)?.formatted().len();
         messages += 1;
         Ok(())
@@ -341,6 +397,7 @@ fn store(
     started: DateTime<Utc>,
     variants: &Variants,
     recipients: &[(Recipient, usize)],
+    intro: Option<&Intro>,
 ) -> Result<Stored> {
     let meta = Meta {
         id: edition.id.clone(),
@@ -357,6 +414,10 @@ fn store(
             })
             .collect(),
         edition: serde_json::to_value(edition).unwrap_or_default(),
+        note: intro.map(|i| StoredNote {
+            file: i.path.clone(),
+            markdown: i.markdown.clone(),
+        }),
     };
     let bodies = variants
         .iter()
@@ -498,6 +559,30 @@ fn deliver_stored(
         if !failed.is_empty() {
             now_bounced = Store::open(&config.subscribers.file).record_bounces(&failed, limit)?;
         }
+        if let Some(note) = &stored.meta.note {
+            if let Some(to) = intro::move_aside(&note.file, &note.markdown, &stored.meta.id)? {
+                on(Event::Note(format!(
+                    "moved the editor's note aside to `{}`",
+                    to.display()
+                )));
+            }
+        }
+        // The edition is delivered whatever happens here: a failure to
+        // archive is said, and `postbode archive` writes it later.
+        if config.archive.is_some() {
+            let written = SiteSettings::resolve(config)
+                .map_err(|e| e.to_string())
+                .and_then(|site| {
+                    crate::archive::write_all(config, &site)
+                        .map_err(|e| crate::output::error_chain(&e))
+                });
+            on(Event::Note(match written {
+                Ok(w) => format!("wrote the edition into the web archive `{}`", w.dir.display()),
+                Err(e) => format!(
+                    "warning: the edition is delivered but not archived: {e}; run `postbode archive` once it is fixed"
+                ),
+            }));
+        }
     }
     Ok(Sent::Delivered(Delivered {
         id: stored.meta.id.clone(),
@@ -554,7 +639,18 @@ pub fn test_send(config: &Config, request: &Request, to: &str) -> Result<(String
     })?;
     let window = window(config, &site, &request.bounds)?;
     let (edition, _) = load_edition(config, &site, &request.categories, window)?;
-    let rendered = Letter::new(render(&edition, &Context::new(&site, &config.digest)));
+    let intro = read_intro(config, request.intro.as_deref())?;
+    let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, &site);
+    let mut ctx = Context::new(&site, &config.digest);
+    ctx.theme = Some(&theme);
+    if archive_url.is_some() {
+        ctx.web_url = archive_url.as_deref();
+    }
+    if let Some(i) = &intro {
+        ctx.note = &i.reduced.paragraphs;
+    }
+    let rendered = Letter::new(render(&edition, &ctx));
     let recipient = Recipient {
         email: address.to_string(),
         name: None,

@@ -7,7 +7,9 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::style as st;
+use super::theme::{class, dark_css, Styles};
 use super::view::{ItemView, SectionView, View};
+use super::{legal, rich};
 use super::{HOLE_NAME, HOLE_UNSUBSCRIBE};
 
 const NL: PreEscaped<&str> = PreEscaped("\n");
@@ -18,6 +20,7 @@ const PREHEADER_FILL: &str = "&#847;&zwnj;&nbsp;";
 
 /// The whole HTML document.
 pub fn render(v: &View) -> String {
+    let s = &Styles::new(&v.theme);
     let markup = html! {
         (DOCTYPE) (NL)
         // `xmlns:o` lets Outlook for Windows read its settings below; maud
@@ -32,10 +35,11 @@ pub fn render(v: &View) -> String {
             // Apple Mail would otherwise scale the column down on phones.
             meta name="x-apple-disable-message-reformatting"; (NL)
             meta name="format-detection" content="telephone=no, date=no, address=no, email=no, url=no"; (NL)
-            // A light design, said so: clients that would invert colours
-            // in dark mode leave it as it is.
-            meta name="color-scheme" content="light"; (NL)
-            meta name="supported-color-schemes" content="light"; (NL)
+            // Both schemes, said so: clients that honour the dark-mode
+            // block below use its colours, others keep the inline ones.
+            meta name="color-scheme" content="light dark"; (NL)
+            meta name="supported-color-schemes" content="light dark"; (NL)
+            style { (PreEscaped(dark_css(&v.theme))) } (NL)
             title { (v.subject) } (NL)
             // Outlook for Windows scales images at high DPI unless told 96.
             (PreEscaped("<!--[if mso]><xml><o:OfficeDocumentSettings><o:AllowPNG/><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml><![endif]-->"))
@@ -45,34 +49,35 @@ pub fn render(v: &View) -> String {
         // No `<body>` start tag (HTML allows leaving it out): Outlook's
         // apps drop the element, so this `<div>` carries `lang` and the
         // background, and Gmail keeps it.
-        div lang=(v.s.lang) style=(st::WRAPPER) {
+        div lang=(v.s.lang) style=(s.wrapper) class=(class::PAGE) {
             (NL)
             div style=(st::PREHEADER) {
                 (v.preheader)
                 @for _ in 0..40 { (PreEscaped(PREHEADER_FILL)) }
             }
             (NL)
-            table width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor=(st::PAGE_BG) style=(st::TABLE) {
+            table width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor=(v.theme.light.page) style=(st::TABLE) class=(class::PAGE) {
                 tr { td align="center" {
                     (NL)
                     (PreEscaped(r#"<!--[if mso]><table width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->"#))
                     (NL)
                     div style=(st::COLUMN) {
                         (NL)
-                        table width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor=(st::CARD_BG) style={ (st::TABLE) (st::CARD) } {
+                        table width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor=(v.theme.light.card) style={ (st::TABLE) (s.card) } class=(class::CARD) {
                             (NL)
-                            (header(v))
+                            (header(v, s))
                             @if v.is_empty() {
                                 (NL)
                             } @else {
-                                (greeting(v))
-                                @for section in &v.sections {
-                                    (section_rows(v, section))
-                                }
+                                (greeting(v, s))
+                            }
+                            (note(v, s))
+                            @for section in &v.sections {
+                                (section_rows(v, s, section))
                             }
                         }
                         (NL)
-                        (footer(v))
+                        (footer(v, s))
                     }
                     (NL)
                     (PreEscaped("<!--[if mso]></td></tr></table><![endif]-->"))
@@ -88,30 +93,48 @@ pub fn render(v: &View) -> String {
     markup.into_string()
 }
 
-fn header(v: &View) -> Markup {
+fn header(v: &View, s: &Styles) -> Markup {
     html! {
-        tr { td style=(st::HEADER_CELL) {
+        tr { td style=(s.header_cell) class=(class::TEXT) {
             (NL)
-            p style=(st::SITE_NAME) {
+            @if let Some(logo) = &v.theme.logo {
                 @if let Some(home) = &v.home {
-                    a href=(home) style=(st::SITE_LINK) { (v.site) }
+                    a href=(home) { (logo_img(logo, s)) }
+                } @else {
+                    (logo_img(logo, s))
+                }
+                (NL)
+            }
+            p style=(s.site_name) class=(class::ACCENT) {
+                @if let Some(home) = &v.home {
+                    a href=(home) style=(s.site_link) class=(class::ACCENT) { (v.site) }
                 } @else {
                     (v.site)
                 }
             }
             (NL)
-            h1 style=(st::PERIOD) { (v.period) }
+            @if let Some(tagline) = &v.theme.header {
+                p style=(s.tagline) class=(class::MUTED) { (tagline) }
+                (NL)
+            }
+            h1 style=(s.period) class=(class::TEXT) { (v.period) }
             (NL)
-            p style=(st::COUNT) { (v.count_line) }
+            p style=(s.count) class=(class::MUTED) { (v.count_line) }
             (NL)
         } }
         (NL)
     }
 }
 
-fn greeting(v: &View) -> Markup {
+fn logo_img(logo: &crate::theme::Logo, s: &Styles) -> Markup {
     html! {
-        tr { td style=(st::GREETING_CELL) {
+        img src=(logo.src) alt=(logo.alt) width=(logo.width) border="0" style=(s.logo);
+    }
+}
+
+fn greeting(v: &View, s: &Styles) -> Markup {
+    html! {
+        tr { td style=(s.greeting_cell) class=(class::TEXT) {
             p style=(st::PARAGRAPH) {
                 // The name is a hole: a line of its own.
                 (NL) (v.s.hello) (PreEscaped(HOLE_NAME)) "," (NL)
@@ -121,23 +144,35 @@ fn greeting(v: &View) -> Markup {
     }
 }
 
-fn section_rows(v: &View, section: &SectionView) -> Markup {
+/// The editor's note, between the greeting and the first section.
+fn note(v: &View, s: &Styles) -> Markup {
+    html! {
+        @if !v.note.is_empty() {
+            tr { td style=(s.note_cell) class=(class::TEXT) {
+                (rich::paragraphs(&v.note, st::NOTE_P, class::TEXT, &s.note_link))
+            } }
+            (NL)
+        }
+    }
+}
+
+fn section_rows(v: &View, s: &Styles, section: &SectionView) -> Markup {
     html! {
         tr { td style=(st::SECTION_CELL) {
             table width="100%" cellpadding="0" cellspacing="0" border="0" style=(st::TABLE) {
-                tr { td style=(st::SECTION_RULE_CELL) {
-                    h2 style=(st::SECTION_HEADING) { (section.heading) }
+                tr { td style=(s.section_rule_cell) class=(class::ACCENT) {
+                    h2 style=(s.section_heading) class=(class::ACCENT) { (section.heading) }
                 } }
             }
         } }
         (NL)
         @for item in &section.items {
-            (item_row(v, item))
+            (item_row(v, s, item))
         }
         @if let Some(more) = &section.more {
-            tr { td style=(st::MORE_CELL) {
+            tr { td style=(s.more_cell) class=(class::TEXT) {
                 @if let Some(url) = &more.url {
-                    a href=(url) style=(st::MORE_LINK) { (more.text) }
+                    a href=(url) style=(s.more_link) class=(class::LINK) { (more.text) }
                 } @else {
                     (more.text)
                 }
@@ -147,9 +182,9 @@ fn section_rows(v: &View, section: &SectionView) -> Markup {
     }
 }
 
-fn item_row(v: &View, item: &ItemView) -> Markup {
+fn item_row(v: &View, s: &Styles, item: &ItemView) -> Markup {
     html! {
-        tr { td style=(st::ITEM_CELL) {
+        tr { td style=(s.item_cell) class={ (class::TEXT) " " (class::RULE) } {
             (NL)
             @if let Some(src) = &item.image {
                 @if let Some(url) = &item.url {
@@ -159,15 +194,15 @@ fn item_row(v: &View, item: &ItemView) -> Markup {
                 }
                 (NL)
             }
-            h3 style=(st::TITLE) {
+            h3 style=(s.title) {
                 @if let Some(url) = &item.url {
-                    a href=(url) style=(st::TITLE_LINK) { (item.title) }
+                    a href=(url) style=(s.title_link) class=(class::LINK) { (item.title) }
                 } @else {
                     (item.title)
                 }
             }
             (NL)
-            p style=(st::META) {
+            p style=(s.meta) class=(class::MUTED) {
                 @if let Some(domain) = &item.domain {
                     (v.s.via) " " (domain) " · "
                 }
@@ -179,11 +214,11 @@ fn item_row(v: &View, item: &ItemView) -> Markup {
                 (NL)
             }
             @if !item.also.is_empty() {
-                p style=(st::ALSO) {
+                p style=(s.also) class=(class::MUTED) {
                     (v.s.also) ": "
                     @for (i, a) in item.also.iter().enumerate() {
                         @if i > 0 { ", " }
-                        a href=(a.url) title=(a.title) style=(st::ALSO_LINK) { (a.domain) }
+                        a href=(a.url) title=(a.title) style=(s.also_link) class=(class::LINK) { (a.domain) }
                     }
                 }
                 (NL)
@@ -201,24 +236,26 @@ fn image(src: &str, alt: &str) -> Markup {
     }
 }
 
-fn footer(v: &View) -> Markup {
+fn footer(v: &View, s: &Styles) -> Markup {
     html! {
         table width="100%" cellpadding="0" cellspacing="0" border="0" style=(st::TABLE) {
-            tr { td style=(st::FOOTER_CELL) {
+            tr { td style=(s.footer_cell) class=(class::MUTED) {
                 (NL)
                 p style=(st::FOOTER_P) { (v.reason) }
                 (NL)
                 p style=(st::FOOTER_P) {
                     // The unsubscribe link is a hole: a line of its own.
                     (NL)
-                    a href=(PreEscaped(HOLE_UNSUBSCRIBE)) style=(st::FOOTER_LINK) { (v.s.unsubscribe) }
+                    a href=(PreEscaped(HOLE_UNSUBSCRIBE)) style=(s.footer_link) class=(class::MUTED) { (v.s.unsubscribe) }
                     (NL)
                     @if let Some(web) = &v.web_url {
                         " · "
-                        a href=(web) style=(st::FOOTER_LINK) { (v.s.view_online) }
+                        a href=(web) style=(s.footer_link) class=(class::MUTED) { (v.s.view_online) }
                         (NL)
                     }
                 }
+                (NL)
+                (legal::html(v, s))
                 (NL)
             } }
         }

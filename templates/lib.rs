@@ -8,13 +8,18 @@
 //! reader are holes ([`HOLE_NAME`], [`HOLE_UNSUBSCRIBE`]) that mail fills in.
 //! HTML is escaped by maud.
 
+pub mod archive;
 pub mod digest;
+pub mod legal;
 pub mod pages;
 pub mod plain;
+pub mod rich;
 pub mod strings;
 pub mod style;
+pub mod theme;
 pub mod view;
 
+pub use theme::{Inline, Logo, Palette, Paragraph, Theme};
 pub use view::{AlsoView, ItemView, MoreView, SectionView, View};
 
 /// The reader's language.

@@ -3,7 +3,7 @@
 //! a line of its own rather than being broken).
 
 use super::view::{SectionView, View};
-use super::{HOLE_NAME, HOLE_UNSUBSCRIBE};
+use super::{legal, rich, HOLE_NAME, HOLE_UNSUBSCRIBE};
 
 pub const WIDTH: usize = 72;
 
@@ -11,6 +11,9 @@ pub const WIDTH: usize = 72;
 pub fn render(v: &View) -> String {
     let mut out = String::with_capacity(4096);
     line(&mut out, &v.site.to_uppercase());
+    if let Some(tagline) = &v.theme.header {
+        wrap_into(&mut out, tagline);
+    }
     wrap_into(&mut out, &v.period);
     wrap_into(&mut out, &v.count_line);
     if let Some(home) = &v.home {
@@ -22,9 +25,13 @@ pub fn render(v: &View) -> String {
         out.push_str(v.s.hello);
         out.push_str(HOLE_NAME);
         out.push_str(",\n");
-        for section in &v.sections {
-            section_into(&mut out, v, section);
-        }
+    }
+    for paragraph in rich::texts(&v.note) {
+        out.push('\n');
+        wrap_into(&mut out, &paragraph);
+    }
+    for section in &v.sections {
+        section_into(&mut out, v, section);
     }
     out.push('\n');
     line(&mut out, &"-".repeat(WIDTH));
@@ -38,6 +45,13 @@ pub fn render(v: &View) -> String {
     out.push('\n');
     if let Some(web) = &v.web_url {
         link_into(&mut out, v.s.view_online, web);
+    }
+    let legal = legal::text(v);
+    if !legal.is_empty() {
+        out.push('\n');
+    }
+    for paragraph in legal {
+        wrap_into(&mut out, &paragraph);
     }
     out
 }

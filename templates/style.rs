@@ -9,6 +9,10 @@
 //! shrinks on a phone without any `@media` query, which Gmail's mobile web
 //! client and Outlook would ignore.
 //!
+//! One `<style>` block, with one `@media (prefers-color-scheme: dark)`
+//! rule set, carries the dark-mode colours (see `super::theme::dark_css`):
+//! clients without it keep the inline light look, which is the design.
+//!
 //! Deliberately left out, because the caniemail database lists them as
 //! unsupported (an error) in Gmail, Outlook or Apple Mail, and the digest
 //! does fine without: `<body>` styles (Outlook for Mac, iOS and Android drop
@@ -16,7 +20,8 @@
 //! carries the background and `lang`), `role` attributes (Windows Mail),
 //! `display:none` and `opacity` for the preheader (the preheader is hidden
 //! with a zero font size and height instead), `overflow`, `border-radius`,
-//! `border-spacing`, `outline`, `overflow-wrap`, `@media`, `<style>`.
+//! `border-spacing`, `outline`, `overflow-wrap`, and any other `@media`
+//! rule or style that layout depends on.
 //!
 //! Warnings the linter (`scripts/check-email-html.sh`) still gives are
 //! accepted here, one line each, with the reason; the script fails on any
@@ -35,6 +40,8 @@
 //! lint-ok: `text-transform` — partial in Outlook for Windows: no `lowercase`; only `uppercase` is used.
 //! lint-ok: `letter-spacing` — partial in Outlook for Windows: `em` values and big negative values; small pixel values only.
 //! lint-ok: `display` — partial: Outlook for Windows only knows `none`, Gmail's apps no `flex` or `grid`; only `display:block` on images, so Outlook shows them inline, a few pixels higher.
+//! lint-ok-error: `@media` — only `prefers-color-scheme: dark` colours; Gmail's mobile web client and Outlook for Windows ignore the block and show the inline light look, the intended fallback.
+//! lint-ok: `@media` — partial in Gmail's and Outlook's apps: the dark-mode block is ignored where unsupported, and the inline light look stays.
 //! lint-ok: `border` — partial in Outlook for Windows: at most 8 px, unreliable on `<p>` and `<div>`; borders are 1 or 2 px, on `<td>` cells only.
 
 // Colours and fonts are macros so that `concat!` can build the inline
@@ -90,16 +97,19 @@ macro_rules! serif {
 pub const PAGE_BG: &str = page_bg!();
 /// The column.
 pub const CARD_BG: &str = card_bg!();
+pub const INK: &str = ink!();
+pub const MUTED: &str = muted!();
+pub const LINK: &str = link!();
+pub const ACCENT: &str = accent!();
+pub const RULE: &str = rule!();
+pub const SANS: &str = sans!();
+pub const SERIF: &str = serif!();
 
 /// The content's width inside the 600 px column's padding.
 pub const INNER: u32 = 552;
 
-/// The wrapper that stands in for `<body>`.
-pub const WRAPPER: &str = concat!(
-    "margin:0;padding:0;background-color:",
-    page_bg!(),
-    ";color-scheme:light;"
-);
+// The styles that carry a colour or a font are built per render from the
+// theme (see `super::theme::Styles`); these never change.
 
 /// Hidden from view, read by the inbox list. Zero size instead of
 /// `display:none`, which Gmail's mobile web client ignores; not coloured
@@ -110,110 +120,15 @@ pub const PREHEADER: &str =
 pub const COLUMN: &str = "max-width:600px;margin:0 auto;";
 pub const TABLE: &str =
     "width:100%;border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt;";
-pub const CARD: &str = concat!("background-color:", card_bg!(), ";");
-
-pub const HEADER_CELL: &str = concat!(
-    "padding:32px 24px 8px 24px;font-family:",
-    sans!(),
-    ";color:",
-    ink!(),
-    ";text-align:left;"
-);
-pub const SITE_NAME: &str = concat!(
-    "margin:0 0 12px 0;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:18px;mso-line-height-rule:exactly;font-weight:bold;letter-spacing:2px;text-transform:uppercase;color:",
-    accent!(),
-    ";"
-);
-pub const SITE_LINK: &str = concat!("color:", accent!(), ";text-decoration:none;");
-pub const PERIOD: &str = concat!(
-    "margin:0;font-family:",
-    serif!(),
-    ";font-size:28px;line-height:34px;mso-line-height-rule:exactly;font-weight:normal;color:",
-    ink!(),
-    ";"
-);
-pub const COUNT: &str = concat!(
-    "margin:8px 0 0 0;font-family:",
-    sans!(),
-    ";font-size:15px;line-height:22px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
-
-pub const GREETING_CELL: &str = concat!(
-    "padding:16px 24px 0 24px;font-family:",
-    sans!(),
-    ";font-size:16px;line-height:24px;mso-line-height-rule:exactly;color:",
-    ink!(),
-    ";text-align:left;"
-);
 pub const PARAGRAPH: &str = "margin:0;";
-
+/// Between the editor's note's paragraphs.
+pub const NOTE_P: &str = "margin:0 0 12px 0;";
 pub const SECTION_CELL: &str = "padding:28px 24px 0 24px;text-align:left;";
-/// The cell under the heading's rule: a cell, since Outlook for Windows
-/// draws borders and padding reliably only on cells.
-pub const SECTION_RULE_CELL: &str =
-    concat!("padding:0 0 6px 0;border-bottom:2px solid ", accent!(), ";");
-pub const SECTION_HEADING: &str = concat!(
-    "margin:0;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:18px;mso-line-height-rule:exactly;font-weight:bold;letter-spacing:1.5px;text-transform:uppercase;color:",
-    accent!(),
-    ";"
-);
-
-// An item's cell sets the font and colour its paragraphs inherit: fifty
-// items' styles add up, and Gmail clips a message past 102 KB of HTML.
-pub const ITEM_CELL: &str = concat!(
-    "padding:16px 24px 16px 24px;border-bottom:1px solid ",
-    rule!(),
-    ";font-family:",
-    sans!(),
-    ";color:",
-    ink!(),
-    ";text-align:left;"
-);
 pub const IMAGE: &str =
     "display:block;width:100%;max-width:552px;height:auto;margin:0 0 12px 0;border:0;";
-pub const TITLE: &str = concat!(
-    "margin:0;font-family:",
-    serif!(),
-    ";font-size:20px;line-height:26px;mso-line-height-rule:exactly;font-weight:bold;"
-);
-pub const TITLE_LINK: &str = concat!("color:", link!(), ";text-decoration:none;");
-pub const META: &str = concat!(
-    "margin:4px 0 0 0;font-size:13px;line-height:18px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
 pub const SUMMARY: &str =
     "margin:8px 0 0 0;font-size:15px;line-height:22px;mso-line-height-rule:exactly;";
-/// "Ook bij: nos.nl, ad.nl" under an item: small, like the meta line.
-pub const ALSO: &str = concat!(
-    "margin:8px 0 0 0;font-size:13px;line-height:18px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";"
-);
-pub const ALSO_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
-/// A section's "en nog 312 berichten in Sport" line.
-pub const MORE_CELL: &str = concat!(
-    "padding:12px 24px 16px 24px;font-family:",
-    sans!(),
-    ";font-size:14px;line-height:20px;mso-line-height-rule:exactly;text-align:left;"
-);
-pub const MORE_LINK: &str = concat!("color:", link!(), ";text-decoration:underline;");
-
-pub const FOOTER_CELL: &str = concat!(
-    "padding:24px 24px 40px 24px;font-family:",
-    sans!(),
-    ";font-size:13px;line-height:20px;mso-line-height-rule:exactly;color:",
-    muted!(),
-    ";text-align:center;"
-);
 pub const FOOTER_P: &str = "margin:0 0 8px 0;";
-pub const FOOTER_LINK: &str = concat!("color:", muted!(), ";text-decoration:underline;");
 
 /// The stylesheet of `postbode serve`'s web pages (unsubscribe, sign-up,
 /// confirmation): the digest's colours and fonts, in a `<style>` block this

@@ -4,6 +4,7 @@
 //! always say the same.
 
 use super::strings::Strings;
+use super::theme::{Paragraph, Theme};
 
 /// What the templates show.
 #[derive(Debug)]
@@ -22,6 +23,10 @@ pub struct View {
     pub sections: Vec<SectionView>,
     pub reason: String,
     pub web_url: Option<String>,
+    /// The editor's note for this edition, above the first section.
+    pub note: Vec<Paragraph>,
+    /// The operator's look, footer text and postal address.
+    pub theme: Theme,
 }
 
 #[derive(Debug)]

@@ -3,6 +3,8 @@
 // title is missing, hidden or cut off.
 //
 // usage: node screenshots.js OUT_DIR FILE.html...
+// SHOT_WIDTHS (default `600,375`) sets the window widths; SHOT_SCHEMES
+// (default `light`; `light,dark`) the emulated `prefers-color-scheme`.
 // The number of items expected in X.html is `count` in X.json beside it
 // (what `postbode preview --json` writes).
 // Chromium: $CHROMIUM, else /usr/bin/chromium. The network stays closed:
@@ -50,7 +52,8 @@ function placeholderPng(width, height) {
   ]);
 }
 
-const WIDTHS = [600, 375];
+const WIDTHS = (process.env.SHOT_WIDTHS || '600,375').split(',').map(Number);
+const SCHEMES = (process.env.SHOT_SCHEMES || 'light').split(',');
 
 async function main() {
   const [outDir, ...files] = process.argv.slice(2);
@@ -66,9 +69,10 @@ async function main() {
     for (const file of files) {
       const json = file.replace(/\.html$/, '.json');
       const expected = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')).count : null;
-      for (const width of WIDTHS) {
+      for (const scheme of SCHEMES) for (const width of WIDTHS) {
         const page = await context.newPage({});
         await page.setViewportSize({ width, height: 900 });
+        await page.emulateMedia({ colorScheme: scheme });
         // The file itself, placeholder images, and nothing else.
         await page.route('**/*', (route) => {
           const request = route.request();
@@ -103,7 +107,8 @@ async function main() {
           };
         });
         const name = path.basename(file, path.extname(file));
-        const shot = path.join(outDir, `${name}-${width}.png`);
+        const suffix = scheme === 'light' ? '' : `-${scheme}`;
+        const shot = path.join(outDir, `${name}-${width}${suffix}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         const problems = [];
         if (report.scrollWidth > report.vw) {

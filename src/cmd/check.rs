@@ -57,6 +57,7 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
     }
 
     clipping_warning(config, &site)?;
+    look_warnings(config, &site);
     // The same validation `send` does, so a sender `check` passes works.
     let sender = &config.sender;
     if sender.from.is_some() || sender.reply_to.is_some() || sender.list_id.is_some() {
@@ -102,7 +103,14 @@ fn clipping_warning(config: &Config, site: &SiteSettings) -> Result<()> {
     let window = crate::send::window(config, site, &Default::default())?;
     // Load problems were reported above.
     let (edition, _) = crate::send::load_edition(config, site, &[], window)?;
-    let rendered = render(&edition, &Context::new(site, &config.digest));
+    let theme = crate::render::theme::theme(config);
+    let intro = crate::send::read_intro(config, None)?;
+    let mut ctx = Context::new(site, &config.digest);
+    ctx.theme = Some(&theme);
+    if let Some(i) = &intro {
+        ctx.note = &i.reduced.paragraphs;
+    }
+    let rendered = render(&edition, &ctx);
     if rendered.dropped > 0 {
         println!(
             "{}: warning: the edition {} would pass {} KB of HTML with `digest.max_posts` = {}: \
@@ -115,4 +123,30 @@ fn clipping_warning(config: &Config, site: &SiteSettings) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Warnings, not problems: the theme's contrast, a missing postal address,
+/// and postbode's files where the site's build would publish them.
+fn look_warnings(config: &Config, site: &SiteSettings) {
+    let file = config.path.display();
+    for w in config.theme_warnings() {
+        println!("{file}: warning: {w}");
+    }
+    // Only a config that sends needs one.
+    if config.sender.from.is_some() && config.sender.address.is_none() {
+        println!(
+            "{file}: warning: `sender.address` is not set: the law in several countries \
+             (CAN-SPAM in the US) asks commercial mail for the sender's postal address in every message"
+        );
+    }
+    for e in crate::privacy::exposed(config, site) {
+        println!(
+            "{file}: warning: `{}` `{}` lies inside the site `{}`, which publishes it: the next \
+             build would put every reader's address on the web; move it into a `_` folder \
+             (such as `_postbode/`) or add it to `exclude` in `_config.yml`",
+            e.key,
+            e.path.display(),
+            e.site.display()
+        );
+    }
 }

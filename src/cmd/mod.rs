@@ -1,7 +1,9 @@
 //! One module per command. Each takes the validated config and its own args.
 
+pub mod archive;
 pub mod bounces;
 pub mod check;
+pub mod init;
 pub mod maintain;
 pub mod posts;
 pub mod preview;
@@ -11,6 +13,7 @@ pub mod send;
 pub mod serve;
 pub mod subscribers;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -21,9 +24,15 @@ pub use crate::output::Output;
 
 /// Runs the command the user asked for.
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let config = Config::load(&cli.config)?;
     let out = Output::new(cli.verbose, cli.quiet);
+    // `init` writes the config the other commands read.
+    if let Command::Init(args) = &cli.command {
+        return init::run(args, &out);
+    }
+    let config = Config::load(&config_path(cli.config.as_deref()))?;
     match &cli.command {
+        Command::Init(args) => init::run(args, &out),
+        Command::Archive(args) => archive::run(&config, args, &out),
         Command::Posts(args) => posts::run(&config, args, &out),
         Command::Check(args) => check::run(&config, args, &out),
         Command::Preview(args) => preview::run(&config, args, &out),
@@ -33,6 +42,22 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
         Command::Serve(args) => serve::run(&config, args, &out),
         Command::Bounces(args) => bounces::run(&config, args, &out),
+    }
+}
+
+/// `--config FILE`, else `./config.toml`, else `./_postbode/config.toml`
+/// (where `init` puts it); `config.toml` when neither exists, so the error
+/// names the usual file.
+pub fn config_path(given: Option<&Path>) -> PathBuf {
+    if let Some(path) = given {
+        return path.to_owned();
+    }
+    let here = PathBuf::from("config.toml");
+    let init = Path::new(init::DIR).join("config.toml");
+    if !here.exists() && init.exists() {
+        init
+    } else {
+        here
     }
 }
 

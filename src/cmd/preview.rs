@@ -29,8 +29,21 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
         None => Recipient::sample(),
     };
     let edition: Edition = edition.for_categories(&recipient.categories);
+    let intro = send::read_intro(config, args.intro.as_deref())?;
+    if let Some(i) = &intro {
+        out.info(send::note_line(i));
+    }
+    let theme = crate::render::theme::theme(config);
+    let archive_url = crate::archive::web_url(config, &site);
     let mut ctx = Context::new(&site, &config.digest);
     ctx.categories = &recipient.categories;
+    ctx.theme = Some(&theme);
+    if archive_url.is_some() {
+        ctx.web_url = archive_url.as_deref();
+    }
+    if let Some(i) = &intro {
+        ctx.note = &i.reduced.paragraphs;
+    }
     let (fitted, rendered) = crate::render::fit(&edition, &ctx);
     let dropped = rendered.dropped;
     // The JSON shows what the mail shows.

@@ -146,6 +146,7 @@ fn send_once(config: &Config, out: &Output, stop: &AtomicBool) -> bool {
         dry_run: false,
         to: None,
         if_due: false,
+        intro: None,
     };
     super::bounces::before_send(config, out);
     match send::run_with_stop(config, &args, out, stop) {

@@ -43,6 +43,7 @@ fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -
         bounds: args.window.bounds(),
         categories: args.window.categories.clone(),
         dry_run: args.dry_run,
+        intro: args.intro.clone(),
     };
     if let Some(to) = &args.to {
         let (id, posts, reply) = send::test_send(config, &request, to)?;

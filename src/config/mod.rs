@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod theme;
 mod values;
 
 pub use values::{
-    format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, BadValue, CronSpec,
-    Span, Zone,
+    format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, BadValue, Colour,
+    CronSpec, FontStack, HttpsUrl, Span, Zone,
 };
 
 /// The whole configuration, validated.
@@ -42,6 +43,11 @@ pub struct Config {
     /// `[bounces]`: where bounce mail is read; `None` when the table is absent.
     #[serde(default)]
     pub bounces: Option<BouncesConfig>,
+    #[serde(default)]
+    pub theme: ThemeConfig,
+    /// `[archive]`: the web archive in the site; `None` when the table is absent.
+    #[serde(default)]
+    pub archive: Option<ArchiveConfig>,
     /// Where the config file was read from.
     #[serde(skip)]
     pub path: PathBuf,
@@ -117,6 +123,9 @@ pub struct DigestConfig {
     /// A category's page on the site, `{category}` replaced by its name;
     /// where a section's "and 312 more posts" line links (else the site).
     pub category_url: Option<String>,
+    /// The editor's note for the next edition (Markdown); `intro.md`
+    /// beside the config file when unset.
+    pub intro_file: Option<PathBuf>,
 }
 
 impl Default for DigestConfig {
@@ -131,6 +140,7 @@ impl Default for DigestConfig {
             subject: "{site} — {date}".to_owned(),
             web_url: None,
             category_url: None,
+            intro_file: None,
         }
     }
 }
@@ -144,6 +154,47 @@ pub struct SenderConfig {
     pub unsubscribe_url: Option<String>,
     /// The envelope sender per reader: `bounces+{token}@…` (VERP).
     pub bounce_address: Option<String>,
+    /// The sender's postal address, shown in every footer.
+    pub address: Option<String>,
+}
+
+/// `[theme]`: the digest's look. Every key is optional; unset keys keep
+/// the compiled-in look.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThemeConfig {
+    /// Links, the site's name and section headings.
+    pub accent: Option<Colour>,
+    /// The column's background.
+    pub background: Option<Colour>,
+    pub text: Option<Colour>,
+    pub logo: Option<HttpsUrl>,
+    pub logo_alt: Option<String>,
+    pub logo_width: Option<u32>,
+    pub font: Option<FontStack>,
+    /// A line under the site's name.
+    pub header: Option<String>,
+    /// Markdown: text, emphasis and links only.
+    pub footer: Option<String>,
+}
+
+/// `[archive]`: where delivered editions are written into the site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Relative to the site root (`site.source`).
+    pub dir: PathBuf,
+    /// A Jekyll layout for the pages (`default`); standalone pages when unset.
+    pub layout: Option<String>,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            dir: PathBuf::from("digest"),
+            layout: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,6 +417,24 @@ impl Config {
         if let Some(p) = config.smtp.password_file.as_mut() {
             resolve(p);
         }
+        let mut intro = config
+            .digest
+            .intro_file
+            .take()
+            .unwrap_or_else(|| PathBuf::from("intro.md"));
+        resolve(&mut intro);
+        config.digest.intro_file = Some(intro);
+        // The archive lies in the site: relative to its root.
+        let site_root = config.site.source.clone();
+        if let Some(archive) = config.archive.as_mut() {
+            if archive.dir.is_relative() {
+                if !site_root.as_os_str().is_empty() && !is_http_url(&site_root.to_string_lossy()) {
+                    archive.dir = site_root.join(&archive.dir);
+                } else {
+                    resolve(&mut archive.dir);
+                }
+            }
+        }
         if let Some(p) = config.smtp.tls_ca_file.as_mut() {
             resolve(p);
         }
@@ -438,6 +507,7 @@ impl Config {
             }
         }
         parse_listen(&self.serve.listen).map_err(|e| format!("`serve.listen`: {e}"))?;
+        self.validate_theme()?;
         Ok(())
     }
 }

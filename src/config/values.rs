@@ -178,3 +178,130 @@ pub fn is_http_url(s: &str) -> bool {
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     !host.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
+
+/// A colour written as `#rrggbb` or `#rgb`, kept as `#rrggbb` (lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour(pub [u8; 3]);
+
+impl Colour {
+    pub fn parse(text: &str) -> Result<Colour, BadValue> {
+        let bad = || {
+            BadValue(format!(
+                "`{text}` is not a colour: write it as `#rrggbb`, such as `#a4231c`"
+            ))
+        };
+        let hex = text.trim().strip_prefix('#').ok_or_else(bad)?;
+        if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let digit = |i: usize, len: usize| u8::from_str_radix(&hex[i..i + len], 16);
+        let rgb = match hex.len() {
+            3 => [0, 1, 2].map(|i| digit(i, 1).map(|v| v * 17)),
+            6 => [0, 2, 4].map(|i| digit(i, 2)),
+            _ => return Err(bad()),
+        };
+        let [r, g, b] = rgb;
+        Ok(Colour([
+            r.map_err(|_| bad())?,
+            g.map_err(|_| bad())?,
+            b.map_err(|_| bad())?,
+        ]))
+    }
+
+    /// Relative luminance, as WCAG 2 defines it.
+    pub fn luminance(self) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let [r, g, b] = self.0;
+        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    }
+
+    /// The WCAG contrast ratio between two colours, 1 to 21.
+    pub fn contrast(self, other: Colour) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// `self` moved `amount` (0 to 1) of the way toward `other`.
+    pub fn mix(self, other: Colour, amount: f64) -> Colour {
+        let m =
+            |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * amount).round() as u8;
+        Colour([
+            m(self.0[0], other.0[0]),
+            m(self.0[1], other.0[1]),
+            m(self.0[2], other.0[2]),
+        ])
+    }
+}
+
+impl fmt::Display for Colour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+impl<'de> Deserialize<'de> for Colour {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Colour, D::Error> {
+        let text = String::deserialize(d)?;
+        Colour::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A CSS font stack of family names (`Georgia, 'Times New Roman', serif`):
+/// nothing that could end the style it is written into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FontStack(pub String);
+
+impl FontStack {
+    pub fn parse(text: &str) -> Result<FontStack, BadValue> {
+        let text = text.trim();
+        let ok = !text.is_empty()
+            && text.len() <= 200
+            && text
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | ',' | '\'' | '-' | '_'));
+        if !ok {
+            return Err(BadValue(format!(
+                "`{text}` is not a font stack: write family names separated by commas, such as `Georgia, 'Times New Roman', serif`"
+            )));
+        }
+        Ok(FontStack(text.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for FontStack {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FontStack, D::Error> {
+        let text = String::deserialize(d)?;
+        FontStack::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An absolute `https://` URL (a logo: a mail client shows no image over
+/// plain http without a warning, and nothing but http(s) may reach a mail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpsUrl(pub String);
+
+impl<'de> Deserialize<'de> for HttpsUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HttpsUrl, D::Error> {
+        let text = String::deserialize(d)?;
+        let trimmed = text.trim();
+        if trimmed
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+            && is_http_url(trimmed)
+        {
+            Ok(HttpsUrl(trimmed.to_owned()))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "`{text}` is not an https URL"
+            )))
+        }
+    }
+}

@@ -302,6 +302,8 @@ mod tests {
             web_url: Some("https://leestmeer.example.org/digest/{id}.html"),
             category_url: None,
             categories: &categories,
+            theme: None,
+            note: &[],
         };
         let r = Letter::new(render(&edition, &ctx));
         let p = Personal {

@@ -5,7 +5,7 @@
 //! links and images that are absolute http(s) URLs or absent.
 
 use chrono::{DateTime, FixedOffset, NaiveTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml::{Mapping, Value};
 
 use super::date;
@@ -14,7 +14,8 @@ use super::text;
 use super::SiteSettings;
 use crate::config::is_http_url;
 
-#[derive(Debug, Clone, Serialize)]
+/// Deserialized only from a stored edition (the web archive reads it back).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Post {
     pub title: String,
     #[serde(serialize_with = "rfc3339")]
@@ -36,7 +37,7 @@ pub struct Post {
     /// until posts are grouped.
     pub story: String,
     /// In an edition: other outlets' reports of the item's story.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub also: Option<Vec<Also>>,
     /// In an edition: the item's place in the ranking, 0 the strongest.
     #[serde(skip)]
@@ -53,7 +54,7 @@ pub struct Post {
 }
 
 /// Another outlet's report of the same story: a link under the item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Also {
     pub title: String,
     pub url: String,

@@ -38,6 +38,17 @@ pub struct Meta {
     pub variants: Vec<Variant>,
     /// The edition as `preview --json` writes it.
     pub edition: serde_json::Value,
+    /// The editor's note the edition opens with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<StoredNote>,
+}
+
+/// The editor's note as sent: its file (moved aside once the edition is
+/// delivered) and its Markdown (for the web archive).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredNote {
+    pub file: PathBuf,
+    pub markdown: String,
 }
 
 /// `closed.json`.

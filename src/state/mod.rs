@@ -23,7 +23,7 @@ mod lock;
 
 use std::path::{Path, PathBuf};
 
-pub use editions::{Closed, Meta, Prepare, Stored, Variant};
+pub use editions::{Closed, Meta, Prepare, Stored, StoredNote, Variant};
 pub use files::write_synced;
 pub use lock::{lock_holder, pid_lock, Lock};
 

@@ -8,12 +8,15 @@
 //! `POSTBODE_CORPUS=… cargo test --release --test cli corpus:: -- --ignored`.
 
 mod architecture;
+mod archive;
 mod bounces;
 mod bounces_imap;
 mod common;
 mod corpus;
 mod deadlines;
 mod hardening;
+mod init;
+mod look;
 mod postfix;
 mod preview;
 mod schedule;

@@ -139,14 +139,19 @@ fn english_digest_html_and_text() {
 fn html_is_email_html() {
     let (html, _) = files(Postbode::new().site("digest_nl").config(SENDER));
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains(r#"<meta name="color-scheme" content="light">"#));
+    assert!(html.contains(r#"<meta name="color-scheme" content="light dark">"#));
     assert!(html.contains("max-width:600px"), "a 600 px column");
     assert!(html.contains("mso-hide:all"), "a hidden preheader");
     for forbidden in [
-        "<script", "<link", "<style", "<body", "<iframe", "<form", "@media", "@import",
+        "<script", "<link", "<body", "<iframe", "<form", "@import", "url(",
     ] {
         assert!(!html.contains(forbidden), "`{forbidden}` in the HTML");
     }
+    // One `<style>` block: the dark-mode colours, nothing else (the light
+    // look is inline, for clients that drop the block).
+    assert_eq!(html.matches("<style").count(), 1);
+    assert_eq!(html.matches("@media").count(), 1);
+    assert!(html.contains("@media (prefers-color-scheme:dark){"));
     // The layout is tables; styles are inline.
     assert!(html.matches("<table").count() >= 3);
 }
