@@ -101,14 +101,12 @@ impl Params {
 const CERTAIN: f32 = 10.0;
 
 /// The mean body likeness of every pair across two groups reaches `min`.
-fn alike(profiles: &[Profile], a: &[usize], b: &[usize], min: f32) -> bool {
-    let mut sum = 0.0;
-    for &i in a {
-        for &j in b {
-            sum += similar::cosine(&profiles[i].body, &profiles[j].body).0;
-        }
-    }
-    sum / (a.len() * b.len()) as f32 >= min
+/// The dot product is linear, so the mean over all pairs is the dot product
+/// of the groups' summed vectors over the number of pairs: one pass over
+/// two vectors, however large the groups.
+fn alike(sets: &Sets, a: usize, b: usize, min: f32) -> bool {
+    let pairs = (sets.members[a].len() * sets.members[b].len()) as f32;
+    similar::cosine(&sets.sums[a], &sets.sums[b]).0 / pairs >= min
 }
 
 /// Groups `posts` into stories, in the order of their first post in
@@ -135,7 +133,7 @@ pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
     // Strongest first, so the lead pairs of a story join before weak ones;
     // index order breaks ties for a stable result.
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    let mut sets = Sets::new(posts.len());
+    let mut sets = Sets::new(&profiles);
     let mut refused: HashSet<(usize, usize, usize)> = HashSet::new();
     for (score, i, j) in pairs {
         let (a, b) = (sets.find(i), sets.find(j));
@@ -156,7 +154,7 @@ pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
             if refused.contains(&key) {
                 continue;
             }
-            if !alike(&profiles, &sets.members[a], &sets.members[b], params.link) {
+            if !alike(&sets, a, b, params.link) {
                 refused.insert(key);
                 continue;
             }
@@ -254,10 +252,16 @@ fn common(n: usize) -> usize {
 /// Pairs `(i, j)`, `i < j`, worth scoring: posts sharing two rare terms,
 /// one URL, one outlet's article id or one summary.
 fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
-    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    // Term ids are dense: a posting list per id, no hashing.
+    let ids = profiles
+        .iter()
+        .filter_map(|p| p.terms.last())
+        .max()
+        .map_or(0, |&t| t as usize + 1);
+    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); ids];
     for (i, p) in profiles.iter().enumerate() {
         for &t in &p.terms {
-            postings.entry(t).or_default().push(i);
+            postings[t as usize].push(i);
         }
     }
     let cap = common(profiles.len());
@@ -268,9 +272,7 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
         for t in &p.terms {
-            let Some(list) = postings.get(t) else {
-                continue;
-            };
+            let list = &postings[*t as usize];
             if list.len() > cap {
                 continue;
             }
@@ -320,17 +322,21 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Disjoint sets with path halving; each root knows its members.
+/// Disjoint sets with path halving; each root knows its members and the
+/// sum of their body vectors.
 struct Sets {
     parent: Vec<usize>,
     members: Vec<Vec<usize>>,
+    sums: Vec<Vec<(u32, f32)>>,
 }
 
 impl Sets {
-    fn new(n: usize) -> Sets {
+    fn new(profiles: &[Profile]) -> Sets {
+        let n = profiles.len();
         Sets {
             parent: (0..n).collect(),
             members: (0..n).map(|i| vec![i]).collect(),
+            sums: profiles.iter().map(|p| p.body.clone()).collect(),
         }
     }
 
@@ -349,18 +355,38 @@ impl Sets {
         self.parent[child] = root;
         let moved = std::mem::take(&mut self.members[child]);
         self.members[root].extend(moved);
+        let child_sum = std::mem::take(&mut self.sums[child]);
+        let root_sum = std::mem::take(&mut self.sums[root]);
+        self.sums[root] = similar::add(&root_sum, &child_sum);
     }
 }
 
 /// FNV-1a: a stable hash (std's `DefaultHasher` may change between
 /// releases, and story ids end up in stored JSON).
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut h = Fnv::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// FNV-1a fed in pieces, for hashing without building a string first.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
-    h
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::tokens::{words, Word};
+use super::tokens;
 use crate::site::Post;
 
 /// Words at least this long also count through their start and end.
@@ -49,53 +49,82 @@ pub struct Profile {
     pub date: i64,
 }
 
+/// Words to dense ids, so that vectors are sorted lists of integers.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    /// Looks up before inserting: most words are seen before, and a lookup
+    /// by `&str` allocates nothing.
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let next = self.ids.len() as u32;
+        self.ids.insert(s.into(), next);
+        next
+    }
+}
+
 /// Profiles of `posts`, with terms weighted by their rarity among them.
 pub fn profiles(posts: &[Post]) -> Vec<Profile> {
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut id = |s: String| -> u32 {
-        let next = ids.len() as u32;
-        *ids.entry(s).or_insert(next)
-    };
+    let mut ids = Interner::default();
+    let mut buf = String::new();
+    let mut affix = String::new();
     struct Raw {
         title: Vec<(u32, f32)>,
         summary: Vec<(u32, f32)>,
+        /// Distinct ids of title and summary, sorted.
+        terms: Vec<u32>,
         names: Vec<u32>,
         numbers: Vec<String>,
     }
     let raws: Vec<Raw> = posts
         .iter()
         .map(|p| {
-            let t = words(&p.title);
-            let s = words(&p.summary);
-            let mut names: Vec<u32> = t
-                .iter()
-                .filter(|w| w.name)
-                .map(|w| id(w.text.clone()))
-                .collect();
+            let mut title: Vec<(u32, f32)> = Vec::new();
+            let mut names: Vec<u32> = Vec::new();
+            let mut numbers: Vec<String> = Vec::new();
+            tokens::each_word(&p.title, &mut buf, |w, name, number| {
+                if number {
+                    numbers.push(w.to_owned());
+                    return;
+                }
+                let id = push_terms(w, &mut ids, &mut affix, &mut title);
+                if name {
+                    names.push(id);
+                }
+            });
+            let mut summary: Vec<(u32, f32)> = Vec::new();
+            tokens::each_word(&p.summary, &mut buf, |w, _, number| {
+                if !number {
+                    push_terms(w, &mut ids, &mut affix, &mut summary);
+                }
+            });
             names.sort_unstable();
             names.dedup();
-            let mut numbers: Vec<String> = t
-                .iter()
-                .filter(|w| w.number)
-                .map(|w| w.text.clone())
-                .collect();
             numbers.sort();
             numbers.dedup();
+            let title = merge(title);
+            let summary = merge(summary);
+            let mut terms: Vec<u32> = title.iter().chain(&summary).map(|(t, _)| *t).collect();
+            terms.sort_unstable();
+            terms.dedup();
             Raw {
-                title: terms(&t, &mut id),
-                summary: terms(&s, &mut id),
+                title,
+                summary,
+                terms,
                 names,
                 numbers,
             }
         })
         .collect();
 
-    let mut df = vec![0u32; ids.len()];
+    let mut df = vec![0u32; ids.ids.len()];
     for r in &raws {
-        let mut seen: Vec<u32> = r.title.iter().chain(&r.summary).map(|(t, _)| *t).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for t in seen {
+        for &t in &r.terms {
             df[t as usize] += 1;
         }
     }
@@ -116,15 +145,12 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
                     .map(|&(t, w)| (t, TITLE_WEIGHT * w * idf[t as usize]))
                     .chain(r.summary.iter().map(|&(t, w)| (t, w * idf[t as usize]))),
             );
-            let mut terms: Vec<u32> = r.title.iter().chain(&r.summary).map(|(t, _)| *t).collect();
-            terms.sort_unstable();
-            terms.dedup();
             let (domain, url, article) = url_parts(&p.url);
             let summary = summary_key(&p.summary);
             Profile {
                 title,
                 body,
-                terms,
+                terms: r.terms,
                 names: r.names,
                 numbers: r.numbers,
                 domain,
@@ -138,28 +164,23 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
         .collect()
 }
 
-/// Term ids with their counts, affixes of long words included; sorted by
-/// id, each id once.
-fn terms(words: &[Word], id: &mut impl FnMut(String) -> u32) -> Vec<(u32, f32)> {
-    let mut out: Vec<(u32, f32)> = Vec::with_capacity(words.len() * 3);
-    for w in words {
-        if w.number {
-            continue;
-        }
-        out.push((id(w.text.clone()), 1.0));
-        let chars: Vec<char> = w.text.chars().collect();
-        if chars.len() >= AFFIX_FROM {
-            let head: String = std::iter::once('<')
-                .chain(chars[..AFFIX].iter().copied())
-                .collect();
-            let tail: String = std::iter::once('>')
-                .chain(chars[chars.len() - AFFIX..].iter().copied())
-                .collect();
-            out.push((id(head), AFFIX_WEIGHT));
-            out.push((id(tail), AFFIX_WEIGHT));
-        }
+/// Pushes the term of word `w` and, for a long word, its affixes (see
+/// [`AFFIX_FROM`]); returns the word's own id.
+fn push_terms(w: &str, ids: &mut Interner, affix: &mut String, out: &mut Vec<(u32, f32)>) -> u32 {
+    let id = ids.id(w);
+    out.push((id, 1.0));
+    let chars = w.chars().count();
+    if chars >= AFFIX_FROM {
+        affix.clear();
+        affix.push('<');
+        affix.extend(w.chars().take(AFFIX));
+        out.push((ids.id(affix), AFFIX_WEIGHT));
+        affix.clear();
+        affix.push('>');
+        affix.extend(w.chars().skip(chars - AFFIX));
+        out.push((ids.id(affix), AFFIX_WEIGHT));
     }
-    merge(out)
+    id
 }
 
 /// Sorted by id, the weights of one id added up.
@@ -206,6 +227,32 @@ pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> (f32, usize) {
     (sum, n)
 }
 
+/// The sum of two sorted sparse vectors, sorted.
+pub fn add(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// `(domain, url key, article id)` of a link.
 fn url_parts(url: &str) -> (String, String, Option<String>) {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -229,17 +276,31 @@ fn is_date(run: &str) -> bool {
 }
 
 /// Hashes of the summary's word triples (stop words included): reports
-/// that copy one agency text share many, rewritten ones few.
+/// that copy one agency text share many, rewritten ones few. Each word is
+/// hashed once, lower-cased on the fly; a triple hashes its three hashes.
 fn shingles(summary: &str) -> Vec<u64> {
-    let words: Vec<String> = summary
+    let words: Vec<u64> = summary
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(SHINGLE_WORDS)
-        .map(str::to_lowercase)
+        .map(|w| {
+            let mut h = super::Fnv::new();
+            let mut bytes = [0u8; 4];
+            for c in w.chars().flat_map(char::to_lowercase) {
+                h.write(c.encode_utf8(&mut bytes).as_bytes());
+            }
+            h.finish()
+        })
         .collect();
     let mut out: Vec<u64> = words
         .windows(3)
-        .map(|w| super::fnv(w.join(" ").as_bytes()))
+        .map(|w| {
+            let mut h = super::Fnv::new();
+            for x in w {
+                h.write(&x.to_le_bytes());
+            }
+            h.finish()
+        })
         .collect();
     out.sort_unstable();
     out.dedup();

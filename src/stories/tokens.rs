@@ -27,45 +27,52 @@ pub struct Word {
 /// Stop words and one-letter words are dropped; numbers are kept.
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
+    each_word(text, &mut String::new(), |w, name, number| {
+        out.push(Word {
+            text: w.to_owned(),
+            name,
+            number,
+        });
+    });
+    out
+}
+
+/// [`words`] without an allocation per word: `f` gets each word's text
+/// (lent from `buf`), whether it is a name, and whether it is a number.
+pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, bool)) {
+    let mut count = 0;
     let mut first = true;
     for raw in text.split(|c: char| !c.is_alphanumeric()) {
         if raw.is_empty() {
             continue;
         }
-        if out.len() >= MAX_WORDS {
+        if count >= MAX_WORDS {
             break;
         }
         let capital = raw.chars().next().is_some_and(char::is_uppercase);
-        let mut text = String::with_capacity(raw.len().min(MAX_WORD * 2));
+        buf.clear();
+        let mut chars = 0;
         for c in raw.chars().flat_map(char::to_lowercase) {
-            if text.chars().count() >= MAX_WORD {
+            if chars >= MAX_WORD {
                 break;
             }
-            text.push(fold(c));
+            buf.push(fold(c));
+            chars += 1;
         }
-        if let Some(digits) = number_word(&text) {
-            text = digits.to_owned();
-        }
+        let text: &str = number_word(buf).unwrap_or(buf);
         let number = text.bytes().all(|b| b.is_ascii_digit());
         let was_first = std::mem::replace(&mut first, false);
         if number {
-            out.push(Word {
-                text,
-                name: false,
-                number: true,
-            });
+            count += 1;
+            f(text, false, true);
             continue;
         }
-        if text.chars().count() < 2 || is_stop_word(&text) {
+        if chars < 2 || is_stop_word(text) {
             continue;
         }
-        out.push(Word {
-            name: capital && !was_first,
-            text,
-            number: false,
-        });
+        count += 1;
+        f(text, capital && !was_first, false);
     }
-    out
 }
 
 /// Counting words as digits, so that "drie jaar" and "3 jaar" agree and
