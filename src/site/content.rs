@@ -5,7 +5,9 @@
 //! As with Jekyll, a broken page never stops a load: each problem is one
 //! warning naming the file (and line) and the rest goes on.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveTime, Utc};
 use rayon::prelude::*;
@@ -21,6 +23,9 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct PageFile {
     pub path: PathBuf,
+    /// The open folder that holds the file, when it could be opened: the
+    /// file is read relative to it, without walking its path again.
+    pub dir: Option<Arc<File>>,
     /// Relative to the source's root, `/`-separated.
     pub rel: String,
     /// The folders between the content folder and the page (for a bundle,
@@ -124,6 +129,7 @@ fn walk(
 ) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
     entries.sort_by_key(|e| e.file_name());
+    let handle = File::open(dir).ok().map(Arc::new);
     let is_bundle = entries.iter().any(|e| {
         e.file_name()
             .to_str()
@@ -172,6 +178,7 @@ fn walk(
         path_stem.push_str(&stem);
         out.push(PageFile {
             path,
+            dir: handle.clone(),
             rel,
             sections: page_sections,
             stem,
@@ -216,17 +223,40 @@ fn build(
     now: DateTime<Utc>,
     warn: &mut dyn FnMut(Option<usize>, WarningKind, String),
 ) -> Option<Result<Post, Skip>> {
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
+    thread_local! {
+        // One read buffer per loader thread: no allocation per file.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+    }
+    BUF.with_borrow_mut(|buf| {
+        let read = match &file.dir {
+            Some(dir) => super::walk::read_at(dir, file.path.file_name().unwrap_or_default(), buf),
+            None => {
+                buf.clear();
+                File::open(&file.path)
+                    .and_then(|mut f| std::io::Read::read_to_end(&mut f, buf).map(|_| ()))
+            }
+        };
+        if let Err(e) = read {
             return Some(Err(Skip::Problem(
                 None,
                 WarningKind::Unreadable,
                 format!("cannot read: {e}"),
-            )))
+            )));
         }
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        build_from(site, kind, options, file, now, buf, warn)
+    })
+}
+
+fn build_from(
+    site: &SiteSettings,
+    kind: &dyn Kind,
+    options: &LoadOptions,
+    file: &PageFile,
+    now: DateTime<Utc>,
+    bytes: &[u8],
+    warn: &mut dyn FnMut(Option<usize>, WarningKind, String),
+) -> Option<Result<Post, Skip>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

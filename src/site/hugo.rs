@@ -392,6 +392,7 @@ mod tests {
     fn permalink_tokens() {
         let file = PageFile {
             path: PathBuf::new(),
+            dir: None,
             rel: "content/posts/x.md".into(),
             sections: vec!["posts".into()],
             stem: "x".into(),

@@ -39,27 +39,32 @@ impl PostFile {
 
     /// Reads the whole file into `buf` (cleared first).
     pub fn read_into(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
-        buf.clear();
-        let name = CString::new(self.os_name.as_bytes()).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in file name")
-        })?;
-        // SAFETY: `dir` is an open folder and `name` a NUL-terminated
-        // relative name; the returned descriptor is owned by `File`.
-        let fd = unsafe {
-            libc::openat(
-                self.dir.as_raw_fd(),
-                name.as_ptr(),
-                libc::O_RDONLY | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just opened and is not owned elsewhere.
-        let mut file = unsafe { File::from_raw_fd(fd) };
-        file.read_to_end(buf)?;
-        Ok(())
+        read_at(&self.dir, &self.os_name, buf)
     }
+}
+
+/// Reads the file `name` of the open folder `dir` into `buf` (cleared
+/// first), without walking the folder's path again.
+pub fn read_at(dir: &File, name: &std::ffi::OsStr, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    let name = CString::new(name.as_bytes())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in file name"))?;
+    // SAFETY: `dir` is an open folder and `name` a NUL-terminated
+    // relative name; the returned descriptor is owned by `File`.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and is not owned elsewhere.
+    let mut file = unsafe { File::from_raw_fd(fd) };
+    file.read_to_end(buf)?;
+    Ok(())
 }
 
 fn is_special(name: &str) -> bool {
