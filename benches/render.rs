@@ -243,6 +243,7 @@ fn main() {
         unsubscribe_url: Some("https://leestmeer.example.org/afmelden/{token}".to_owned()),
         bounce_address: None,
         address: None,
+        ..SenderConfig::default()
     })
     .expect("a valid sender");
     let recipients = recipients();

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub mod theme;
+mod digests;
 mod values;
+
+pub use digests::{valid_name as valid_digest_name, Digest, DigestTable, UnknownDigest, WEEKLY};
 
 pub use values::{
     format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, BadValue, Colour,
@@ -28,6 +31,9 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub digest: DigestConfig,
+    /// `[digests.NAME]` tables as written; see [`Config::digests`].
+    #[serde(default, rename = "digests")]
+    pub digest_tables: std::collections::BTreeMap<String, DigestTable>,
     #[serde(default)]
     pub sender: SenderConfig,
     #[serde(default)]
@@ -51,6 +57,17 @@ pub struct Config {
     /// Where the config file was read from.
     #[serde(skip)]
     pub path: PathBuf,
+    /// Every digest, resolved at load.
+    #[serde(skip)]
+    resolved: Vec<Digest>,
+    /// The digest a subscriber without `digests` gets.
+    #[serde(skip)]
+    default_digest: String,
+    /// In a digest's view ([`Config::for_digest`]): its name and state folder.
+    #[serde(skip)]
+    active: Option<String>,
+    #[serde(skip)]
+    active_state: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -156,6 +173,10 @@ pub struct SenderConfig {
     pub bounce_address: Option<String>,
     /// The sender's postal address, shown in every footer.
     pub address: Option<String>,
+    /// A named digest's label, put before the default `List-Id` when
+    /// `list_id` is unset (set by [`Config::for_digest`], not by the file).
+    #[serde(skip)]
+    pub list_label: Option<String>,
 }
 
 /// `[theme]`: the digest's look. Every key is optional; unset keys keep
@@ -300,12 +321,15 @@ impl Default for SmtpConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SubscribersConfig {
     pub file: PathBuf,
+    /// The digest a subscriber without `digests` gets (several digests).
+    pub default_digest: Option<String>,
 }
 
 impl Default for SubscribersConfig {
     fn default() -> Self {
         SubscribersConfig {
             file: PathBuf::from("subscribers/subscribers.yaml"),
+            default_digest: None,
         }
     }
 }
@@ -446,17 +470,23 @@ impl Config {
             resolve(p);
         }
         config.validate().map_err(err)?;
+        config.resolved = digests::resolve(&config.digest_tables, &config, base).map_err(err)?;
+        config.default_digest =
+            digests::default_name(&config.resolved, config.subscribers.default_digest.as_deref())
+                .map_err(err)?;
+        for d in &config.resolved {
+            if d.named {
+                validate_digest(&format!("digests.{}", d.name), &d.digest)
+                    .and_then(|()| validate_catch_up(&format!("digests.{}", d.name), &d.schedule))
+                    .map_err(err)?;
+            }
+        }
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), String> {
         self.validate_sources()?;
-        if self.schedule.catch_up.0 > chrono::Duration::days(MAX_DAYS) {
-            return Err(format!(
-                "`schedule.catch_up` must be at most {MAX_DAYS} days, not `{}`",
-                self.schedule.catch_up
-            ));
-        }
+        validate_catch_up("schedule", &self.schedule)?;
         if let Some(url) = &self.site.url {
             if !is_http_url(url) {
                 return Err(format!("`site.url` must be an http(s) URL, not `{url}`"));
@@ -464,12 +494,8 @@ impl Config {
         }
         // Every number is bounded here, so that nothing downstream
         // overflows on a value that `check` let through.
-        let d = &self.digest;
+        validate_digest("digest", &self.digest)?;
         let smtp = &self.smtp;
-        bounded("digest.window_days", d.window_days, 1, MAX_DAYS)?;
-        bounded("digest.summary_length", d.summary_length, 20, 100_000)?;
-        bounded("digest.max_posts", d.max_posts, 1, 100_000)?;
-        bounded("digest.max_per_category", d.max_per_category, 1, 100_000)?;
         if let Some(port) = smtp.port {
             bounded("smtp.port", port, 1, 65_535)?;
         }
@@ -484,20 +510,6 @@ impl Config {
             return Err(format!(
                 "`smtp.rate_limit` must be 0 (no limit) or between 0.001 and 1000000 messages a second, not {rate}"
             ));
-        }
-        if let Some(url) = &self.digest.web_url {
-            if !is_http_url(url) {
-                return Err(format!(
-                    "`digest.web_url` must be an http(s) URL, not `{url}`"
-                ));
-            }
-        }
-        if let Some(url) = &self.digest.category_url {
-            if !is_http_url(url) {
-                return Err(format!(
-                    "`digest.category_url` must be an http(s) URL, not `{url}`"
-                ));
-            }
         }
         if let Some(url) = &self.sender.unsubscribe_url {
             if !is_http_url(url) {
@@ -553,6 +565,34 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The numbers and URLs of a `[digest]` (or `[digests.NAME]`, `table`).
+fn validate_digest(table: &str, d: &DigestConfig) -> Result<(), String> {
+    bounded(&format!("{table}.window_days"), d.window_days, 1, MAX_DAYS)?;
+    bounded(&format!("{table}.summary_length"), d.summary_length, 20, 100_000)?;
+    bounded(&format!("{table}.max_posts"), d.max_posts, 1, 100_000)?;
+    bounded(&format!("{table}.max_per_category"), d.max_per_category, 1, 100_000)?;
+    for (key, url) in [("web_url", &d.web_url), ("category_url", &d.category_url)] {
+        if let Some(url) = url {
+            if !is_http_url(url) {
+                return Err(format!(
+                    "`{table}.{key}` must be an http(s) URL, not `{url}`"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_catch_up(table: &str, s: &ScheduleConfig) -> Result<(), String> {
+    if s.catch_up.0 > chrono::Duration::days(MAX_DAYS) {
+        return Err(format!(
+            "`{table}.catch_up` must be at most {MAX_DAYS} days, not `{}`",
+            s.catch_up
+        ));
+    }
+    Ok(())
 }
 
 /// The longest window or catch-up in days: ten years.

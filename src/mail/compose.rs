@@ -103,6 +103,11 @@ impl SenderSettings {
             }
             None => format!("postbode.{domain}"),
         };
+        // Each named digest is a list of its own: `daily.<the site's list>`.
+        let list_id = match &sender.list_label {
+            Some(label) => format!("{label}.{list_id}"),
+            None => list_id,
+        };
         let return_path = sender
             .bounce_address
             .as_deref()
@@ -443,6 +448,12 @@ mod tests {
             SenderSettings::resolve(&config).unwrap().list_id,
             "postbode.example.org"
         );
+        config.list_label = Some("daily".into());
+        assert_eq!(
+            SenderSettings::resolve(&config).unwrap().list_id,
+            "daily.postbode.example.org"
+        );
+        config.list_label = None;
     }
 
     #[test]
