@@ -218,6 +218,10 @@ pub struct PreviewArgs {
     /// The editor's note for this edition (Markdown; default `digest.intro_file`, `intro.md` beside the config).
     #[arg(long, value_name = "FILE")]
     pub intro: Option<PathBuf>,
+
+    /// The digest to render (`[digests.NAME]`); needed when there are several.
+    #[arg(long, value_name = "NAME")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -244,6 +248,11 @@ pub struct SendArgs {
     /// The editor's note for a new edition (Markdown; default `digest.intro_file`, `intro.md` beside the config); moved aside once the edition is delivered.
     #[arg(long, value_name = "FILE")]
     pub intro: Option<PathBuf>,
+
+    /// The digest to send (`[digests.NAME]`); needed when there are several,
+    /// except with `--if-due`, which goes through every digest.
+    #[arg(long, value_name = "NAME")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -251,6 +260,9 @@ pub struct ScheduleArgs {
     /// How many upcoming times to show.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub count: usize,
+    /// The digest to show (`[digests.NAME]`); needed when there are several.
+    #[arg(long, value_name = "NAME")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -319,12 +331,21 @@ pub enum SubscribersCommand {
     /// Make an unsubscribed or bounced subscriber active again.
     Resubscribe(EmailArg),
 
+    /// Send a subscriber nothing until a day, without unsubscribing them.
+    ///
+    ///   postbode subscribers pause ada@example.org --until 2027-01-04
+    Pause(PauseArgs),
+
+    /// End a subscriber's pause now.
+    Resume(EmailArg),
+
     /// Show subscribers as a table (or JSON).
     List(ListArgs),
 
     /// Add subscribers from a CSV file with a header row.
     ///
-    /// Columns: `email` (required), `name`, `categories` (separated by `;`).
+    /// Columns: `email` (required), `name`, `categories` and `digests`
+    /// (several separated by `;`).
     /// Bad rows are reported with their line number; good rows are imported.
     Import(ImportArgs),
 
@@ -375,6 +396,21 @@ pub struct AddArgs {
     /// Only send this category (repeat for several); none means all.
     #[arg(long = "category", value_name = "C")]
     pub categories: Vec<String>,
+
+    /// The digest they get (repeat for several); none means
+    /// `subscribers.default_digest`.
+    #[arg(long = "digest", value_name = "NAME")]
+    pub digests: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PauseArgs {
+    /// The subscriber's e-mail address.
+    pub email: String,
+
+    /// The first day they get digests again (`YYYY-MM-DD`).
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -386,6 +422,10 @@ pub struct ListArgs {
     /// Only subscribers who receive this category.
     #[arg(long, value_name = "C")]
     pub category: Option<String>,
+
+    /// Only subscribers on this digest.
+    #[arg(long, value_name = "NAME")]
+    pub digest: Option<String>,
 
     /// Print JSON instead of a table.
     #[arg(long)]

@@ -147,7 +147,7 @@ pub fn category_filter(config: &Config, categories: &[String]) -> Vec<String> {
 
 /// The last delivered edition's end, where the next window starts.
 pub fn last_end(config: &Config) -> Result<Option<DateTime<FixedOffset>>> {
-    Ok(StateDir::new(&config.delivery.state_dir)
+    Ok(StateDir::new(config.digest_state_dir())
         .last_closed()?
         .map(|s| s.meta.until))
 }
@@ -206,7 +206,7 @@ pub fn send(
 ) -> Result<Sent> {
     let site = SiteSettings::resolve(config)?;
     let sender = SenderSettings::resolve(&config.sender)?;
-    let state = StateDir::new(&config.delivery.state_dir);
+    let state = StateDir::new(config.digest_state_dir());
 
     let _lock = if request.dry_run {
         None
@@ -332,10 +332,13 @@ fn plan(
     let store = Store::open(&config.subscribers.file);
     let theme = crate::render::theme::theme(config);
     let archive_url = crate::archive::web_url(config, site);
+    let (digest, default) = (config.digest_name(), config.default_digest());
+    // A pause ends at the start of its day where the site is.
+    let today = Utc::now().with_timezone(&site.timezone).date_naive();
     // A real send saves missing or hand-made tokens first: no message may
     // carry a token the list does not hold.
     store.for_each(!dry_run, |s: Subscriber| -> Result<()> {
-        if !s.gets_digest() {
+        if !s.receives(digest, default, today) {
             return Ok(());
         }
         let key = choice_key(&s.categories);
@@ -473,12 +476,15 @@ fn deliver_stored(
     // Someone who unsubscribed since the edition started gets nothing more.
     // The list is read again only if it changed since then: a fresh send
     // need not hold it in memory twice.
+    // So does someone who paused or left this digest meanwhile.
     let active = if changed_since(&config.subscribers.file, stored.meta.created_at) {
+        let (digest, default) = (config.digest_name(), config.default_digest());
+        let today = Utc::now().date_naive();
         Some(
             Store::open(&config.subscribers.file)
                 .load()?
                 .into_iter()
-                .filter(|s| s.gets_digest())
+                .filter(|s| s.receives(digest, default, today))
                 .map(|s| s.email)
                 .collect::<HashSet<String>>(),
         )

@@ -59,7 +59,10 @@ pub fn dedupe(config: &Config, store: &Store, args: &DedupeArgs, out: &Output) -
 /// For each address as spelled in the journals, the rank of the last
 /// edition delivered to it (higher is later).
 fn last_mailed(config: &Config) -> Result<HashMap<String, u64>> {
-    let mut editions = StateDir::new(&config.delivery.state_dir).all()?;
+    let mut editions = Vec::new();
+    for digest in config.digests() {
+        editions.extend(StateDir::new(&digest.state_dir).all()?);
+    }
     editions.sort_by_key(|s| s.meta.created_at);
     let mut mailed = HashMap::new();
     for (rank, edition) in (0u64..).zip(&editions) {

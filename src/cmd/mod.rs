@@ -5,6 +5,7 @@ pub mod bounces;
 pub mod check;
 pub mod init;
 pub mod maintain;
+pub mod pause;
 pub mod posts;
 pub mod preview;
 pub mod run;
@@ -35,9 +36,11 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Archive(args) => archive::run(&config, args, &out),
         Command::Posts(args) => posts::run(&config, args, &out),
         Command::Check(args) => check::run(&config, args, &out),
-        Command::Preview(args) => preview::run(&config, args, &out),
+        Command::Preview(args) => preview::run(&digest_view(&config, &args.digest)?, args, &out),
         Command::Send(args) => send::run(&config, args, &out),
-        Command::Schedule(args) => schedule::run(&config, args, &out),
+        Command::Schedule(args) => {
+            schedule::run(&digest_view(&config, &args.digest)?, args, &out)
+        }
         Command::Run(args) => run::run(&config, args, &out),
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
         Command::Serve(args) => serve::run(&config, args, &out),
@@ -59,6 +62,11 @@ pub fn config_path(given: Option<&Path>) -> PathBuf {
     } else {
         here
     }
+
+/// The config as the digest `--digest` names sees it (without the flag:
+/// the only digest).
+pub fn digest_view(config: &Config, name: &Option<String>) -> Result<Config> {
+    Ok(config.for_digest(config.digest_named(name.as_deref())?))
 }
 
 /// `outer: inner: innermost`, the whole chain on one line.

@@ -137,6 +137,12 @@ fn find_subscriber(config: &Config, email: &str, out: &Output) -> Result<Recipie
             "`{}` is {}: `send` would not send them this",
             subscriber.email, subscriber.status
         ));
+    } else if !subscriber.on_digest(config.digest_name(), config.default_digest()) {
+        out.warn(format!(
+            "`{}` is not on the digest `{}`: `send` would not send them this",
+            subscriber.email,
+            config.digest_name()
+        ));
     }
     Ok(Recipient::from(&subscriber))
 }

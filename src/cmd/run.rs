@@ -77,66 +77,112 @@ pub fn next_move(
 }
 
 pub fn run(config: &Config, _args: &RunArgs, out: &Output) -> Result<ExitCode> {
-    let schedule = resolve(config)?;
     let clock = Clock::from_env()?;
+    // One lock at the top of the state folder covers every digest.
     let _lock = StateDir::new(&config.delivery.state_dir).run_lock()?;
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&stop, out.quiet)?;
 
-    out.info(format!(
-        "postbode run: `{}`{} in {}; a missed time is sent up to {} late",
-        schedule.expression(),
-        schedule
-            .describe()
-            .map_or(String::new(), |d| format!(" ({d})")),
-        schedule.timezone().name(),
-        format_duration(schedule.catch_up())
-    ));
-    let mut retry_at = None;
-    let mut announced = None;
+    let mut digests = Vec::new();
+    for digest in config.digests() {
+        let view = config.for_digest(digest);
+        let schedule = resolve(&view)?;
+        let named = if config.digests().len() > 1 {
+            format!("digest `{}`: ", digest.name)
+        } else {
+            String::new()
+        };
+        out.info(format!(
+            "postbode run: {named}`{}`{} in {}; a missed time is sent up to {} late",
+            schedule.expression(),
+            schedule
+                .describe()
+                .map_or(String::new(), |d| format!(" ({d})")),
+            schedule.timezone().name(),
+            format_duration(schedule.catch_up())
+        ));
+        digests.push(Looped {
+            view,
+            schedule,
+            named,
+            retry_at: None,
+            announced: None,
+        });
+    }
     while !stop.load(Ordering::SeqCst) {
         let now = clock.now();
-        match next_move(&schedule, now, &history(config)?, retry_at) {
-            Move::Wait { until: at, retry } => {
-                if !retry && announced != Some(at) {
+        // One delivery at a time: the first digest with work does it, then
+        // every digest is looked at again with a fresh clock reading.
+        let mut sleep_until: Option<DateTime<Utc>> = None;
+        let mut acted = false;
+        let mut idle = 0;
+        for d in &mut digests {
+            let (config, schedule, named) = (&d.view, &d.schedule, &d.named);
+            match next_move(schedule, now, &history(config)?, d.retry_at) {
+                Move::Wait { until: at, retry } => {
+                    if !retry && d.announced != Some(at) {
+                        out.info(format!(
+                            "{named}next send: {} ({})",
+                            local_time(&at.with_timezone(&schedule.timezone())),
+                            until(now, at)
+                        ));
+                        d.announced = Some(at);
+                    }
+                    sleep_until = Some(sleep_until.map_or(at, |s| s.min(at)));
+                    continue;
+                }
+                Move::Idle => {
+                    idle += 1;
+                    continue;
+                }
+                Move::Skip { missed, next } => {
+                    record(config, missed.fixed_offset())?;
+                    report_skip(schedule, &missed, next.as_ref());
+                }
+                Move::Resume => {
+                    out.info(format!("{named}resuming the unfinished edition"));
+                    if !send_once(config, out, &stop) && !stop.load(Ordering::SeqCst) {
+                        d.retry_at = Some(failed(&clock, schedule, out));
+                    }
+                }
+                Move::Send(scheduled) => {
                     out.info(format!(
-                        "next send: {} ({})",
-                        local_time(&at.with_timezone(&schedule.timezone())),
-                        until(now, at)
+                        "{named}sending the digest scheduled for {}",
+                        local_time(&scheduled)
                     ));
-                    announced = Some(at);
-                }
-                nap(at - now);
-            }
-            Move::Idle => bail!(
-                "`schedule.cron` `{}` never fires again",
-                schedule.expression()
-            ),
-            Move::Skip { missed, next } => {
-                record(config, missed.fixed_offset())?;
-                report_skip(&schedule, &missed, next.as_ref());
-            }
-            Move::Resume => {
-                out.info("resuming the unfinished edition");
-                if !send_once(config, out, &stop) && !stop.load(Ordering::SeqCst) {
-                    retry_at = Some(failed(&clock, &schedule, out));
+                    if send_once(config, out, &stop) {
+                        record(config, scheduled.fixed_offset())?;
+                    } else if !stop.load(Ordering::SeqCst) {
+                        d.retry_at = Some(failed(&clock, schedule, out));
+                    }
                 }
             }
-            Move::Send(scheduled) => {
-                out.info(format!(
-                    "sending the digest scheduled for {}",
-                    local_time(&scheduled)
-                ));
-                if send_once(config, out, &stop) {
-                    record(config, scheduled.fixed_offset())?;
-                } else if !stop.load(Ordering::SeqCst) {
-                    retry_at = Some(failed(&clock, &schedule, out));
-                }
-            }
+            acted = true;
+            break;
+        }
+        if acted {
+            continue;
+        }
+        if idle == digests.len() {
+            let exprs: Vec<_> = digests.iter().map(|d| d.schedule.expression()).collect();
+            bail!("the schedule `{}` never fires again", exprs.join("`, `"));
+        }
+        if let Some(at) = sleep_until {
+            nap(at - now);
         }
     }
     out.info("stopped; the next start resumes anything left unsent");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One digest as the loop keeps it.
+struct Looped {
+    view: Config,
+    schedule: Schedule,
+    /// `digest `daily`: ` before its lines when there are several, else empty.
+    named: String,
+    retry_at: Option<DateTime<Utc>>,
+    announced: Option<DateTime<Utc>>,
 }
 
 /// One `send`, as from the command line; true when it finished.
@@ -147,6 +193,7 @@ fn send_once(config: &Config, out: &Output, stop: &AtomicBool) -> bool {
         to: None,
         if_due: false,
         intro: None,
+        digest: None,
     };
     super::bounces::before_send(config, out);
     match send::run_with_stop(config, &args, out, stop) {

@@ -48,7 +48,7 @@ pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCod
         println!("{}{:<28}{}", label(head), local_time(t), utc_time(t));
     }
 
-    let state = StateDir::new(&config.delivery.state_dir);
+    let state = StateDir::new(config.digest_state_dir());
     match state.all()?.into_iter().max_by_key(|s| s.meta.created_at) {
         None => println!("{}none yet", label("last edition")),
         Some(s) => {
@@ -70,7 +70,7 @@ pub fn run(config: &Config, args: &ScheduleArgs, out: &Output) -> Result<ExitCod
             );
         }
     }
-    if let Some(f) = StateDir::new(&config.delivery.state_dir).last_fired()? {
+    if let Some(f) = StateDir::new(config.digest_state_dir()).last_fired()? {
         println!(
             "{}{}",
             label("last fired"),
@@ -105,7 +105,7 @@ pub fn resolve(config: &Config) -> Result<Schedule> {
 
 /// What the state folder says about past sends.
 pub fn history(config: &Config) -> Result<History> {
-    let state = StateDir::new(&config.delivery.state_dir);
+    let state = StateDir::new(config.digest_state_dir());
     let all = state.all()?;
     let started = all.iter().map(|s| s.meta.created_at).max();
     let fired = state.last_fired()?.map(|f| f.with_timezone(&Utc));
@@ -117,7 +117,7 @@ pub fn history(config: &Config) -> Result<History> {
 
 /// Records `scheduled` as fired (never moving the record back).
 pub fn record(config: &Config, scheduled: DateTime<FixedOffset>) -> Result<()> {
-    Ok(StateDir::new(&config.delivery.state_dir).record_fired(scheduled)?)
+    Ok(StateDir::new(config.digest_state_dir()).record_fired(scheduled)?)
 }
 
 /// What `send --if-due` does.
@@ -132,11 +132,12 @@ pub enum Gate {
 
 /// Decides whether `send --if-due` sends at `now`.
 pub fn gate(config: &Config, out: &Output, now: DateTime<Utc>, dry_run: bool) -> Result<Gate> {
-    let state = StateDir::new(&config.delivery.state_dir);
+    let state = StateDir::new(config.digest_state_dir());
     let dir = state.root();
     // A timer that fires while another sender works has nothing to do:
     // that is not an error worth a cron mail.
-    if let Some(pid) = state.run_holder()? {
+    // `run` holds its lock at the top of the state folder, for every digest.
+    if let Some(pid) = StateDir::new(&config.delivery.state_dir).run_holder()? {
         out.info(format!(
             "`postbode run` ({pid}) sends on schedule from `{}`; nothing to do",
             dir.display()

@@ -31,11 +31,53 @@ pub fn run_with_stop(
         if !args.dry_run {
             super::bounces::before_send(config, out);
         }
-        return super::schedule::if_due(config, args.dry_run, out, || {
-            send_now(config, args, out, stop)
-        });
+        return if_due_each(config, args, out, stop);
     }
-    send_now(config, args, out, stop)
+    let view = super::digest_view(config, &args.digest)?;
+    send_now(&view, args, out, stop)
+}
+
+/// `send --if-due`: every digest (or the one `--digest` names) in turn, one
+/// delivery at a time, each through its own schedule and catch-up. A digest
+/// that fails does not keep the others from going out.
+fn if_due_each(
+    config: &Config,
+    args: &SendArgs,
+    out: &Output,
+    stop: &AtomicBool,
+) -> Result<ExitCode> {
+    let digests = match &args.digest {
+        Some(name) => vec![config.digest_named(Some(name))?],
+        None => config.digests().iter().collect(),
+    };
+    let several = digests.len() > 1;
+    let mut code = ExitCode::SUCCESS;
+    for digest in digests {
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let view = config.for_digest(digest);
+        if several {
+            out.info(format!("digest `{}`:", digest.name));
+        }
+        let done = super::schedule::if_due(&view, args.dry_run, out, || {
+            send_now(&view, args, out, stop)
+        });
+        match done {
+            Ok(c) if c == ExitCode::SUCCESS => {}
+            Ok(c) => code = c,
+            Err(e) if several => {
+                eprintln!(
+                    "error: digest `{}`: {}",
+                    digest.name,
+                    super::error_chain(&e)
+                );
+                code = ExitCode::from(1);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(code)
 }
 
 fn send_now(config: &Config, args: &SendArgs, out: &Output, stop: &AtomicBool) -> Result<ExitCode> {

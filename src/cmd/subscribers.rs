@@ -21,15 +21,20 @@ use crate::subscribers::{
 pub fn run(config: &Config, cmd: &SubscribersCommand, out: &Output) -> Result<ExitCode> {
     let store = Store::open(&config.subscribers.file);
     match cmd {
-        SubscribersCommand::Add(args) => add(&store, args, out),
+        SubscribersCommand::Add(args) => add(config, &store, args, out),
         SubscribersCommand::Remove(args) => remove(&store, &args.email, out),
         SubscribersCommand::Unsubscribe(args) => unsubscribe(&store, &args.email, out),
         SubscribersCommand::Resubscribe(args) => resubscribe(&store, &args.email, out),
+        SubscribersCommand::Pause(args) => super::pause::pause(&store, args, out),
+        SubscribersCommand::Resume(args) => super::pause::resume(&store, args, out),
         SubscribersCommand::List(args) => {
             let record = Record::path(&config.delivery.state_dir);
-            list(&store, args, out, &record)
+            if let Some(d) = &args.digest {
+                super::pause::known_digests(config, std::slice::from_ref(d))?;
+            }
+            list(config, &store, args, out, &record)
         }
-        SubscribersCommand::Import(args) => import(&store, args, out),
+        SubscribersCommand::Import(args) => import(config, &store, args, out),
         SubscribersCommand::Export(args) => export(&store, args),
         SubscribersCommand::Dedupe(args) => super::maintain::dedupe(config, &store, args, out),
         SubscribersCommand::Migrate(args) => super::maintain::migrate(&store, args, out),
@@ -40,7 +45,8 @@ fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset().trunc_subsecs(0)
 }
 
-fn add(store: &Store, args: &AddArgs, out: &Output) -> Result<ExitCode> {
+fn add(config: &Config, store: &Store, args: &AddArgs, out: &Output) -> Result<ExitCode> {
+    let digests = super::pause::known_digests(config, &args.digests)?;
     let address = Address::parse(&args.email)?;
     let name = match &args.name {
         Some(name) => clean_name(name).map_err(|m| anyhow!(m))?,
@@ -48,7 +54,8 @@ fn add(store: &Store, args: &AddArgs, out: &Output) -> Result<ExitCode> {
     };
     let categories = clean_categories(&args.categories).map_err(|m| anyhow!(m))?;
     let given = address.email.clone();
-    let added = Subscriber::new(address, name, categories, now());
+    let mut added = Subscriber::new(address, name, categories, now());
+    added.digests = digests;
     if let Some(existing) = store.add(added.clone())? {
         let who = same_as(&given, &existing);
         bail!(match existing.status {
@@ -71,8 +78,13 @@ fn add(store: &Store, args: &AddArgs, out: &Output) -> Result<ExitCode> {
         .as_deref()
         .map(|n| format!("name: {n}; "))
         .unwrap_or_default();
+    let digests = if added.digests.is_empty() {
+        String::new()
+    } else {
+        format!("; digests: {}", added.digests.join(", "))
+    };
     out.done(format!(
-        "added {} ({name}categories: {})",
+        "added {} ({name}categories: {}{digests})",
         added.email,
         categories_text(&added.categories)
     ));
@@ -156,6 +168,7 @@ fn resubscribe(store: &Store, email: &str, out: &Output) -> Result<ExitCode> {
 }
 
 fn list(
+    config: &Config,
     store: &Store,
     args: &ListArgs,
     out: &Output,
@@ -176,6 +189,11 @@ fn list(
         .iter()
         .filter(|s| status.is_none_or(|st| s.status == st))
         .filter(|s| args.category.as_deref().is_none_or(|c| s.wants(c)))
+        .filter(|s| {
+            args.digest
+                .as_deref()
+                .is_none_or(|d| s.on_digest(d.trim(), config.default_digest()))
+        })
         .collect();
     let why: Vec<Option<&Entry>> = shown.iter().map(|s| last_report(&record, s)).collect();
     if args.json {
@@ -322,11 +340,24 @@ fn categories_text(categories: &[String]) -> String {
     }
 }
 
-fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
+fn import(config: &Config, store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
     let file = args.file.display().to_string();
     let data = std::fs::read(&args.file).with_context(|| format!("cannot read `{file}`"))?;
-    let csv =
+    let mut csv =
         import::parse(&data).map_err(|e| anyhow!("{file}: {}", crate::output::error_chain(&e)))?;
+    // A row naming a digest the config does not have is a bad row.
+    let (rows, unknown): (Vec<_>, Vec<_>) = std::mem::take(&mut csv.rows)
+        .into_iter()
+        .partition(|r| r.digests.iter().all(|d| config.has_digest(d)));
+    csv.rows = rows;
+    for row in unknown {
+        let name = row.digests.iter().find(|d| !config.has_digest(d));
+        csv.bad.push(import::Skipped {
+            line: row.line,
+            message: super::pause::unknown(config, name.map_or("", |n| n.as_str())),
+        });
+    }
+    csv.bad.sort_by_key(|b| b.line);
     if !csv.ignored_columns.is_empty() {
         let names: Vec<String> = csv
             .ignored_columns
@@ -348,7 +379,11 @@ fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<ExitCode> {
     let new = csv
         .rows
         .into_iter()
-        .map(|row| Subscriber::new(row.address, row.name, row.categories, now))
+        .map(|row| {
+            let mut s = Subscriber::new(row.address, row.name, row.categories, now);
+            s.digests = row.digests;
+            s
+        })
         .collect();
     let outcome = store.add_many(new, args.dry_run)?;
     let mut added = 0usize;
@@ -422,6 +457,8 @@ fn export(store: &Store, args: &ExportArgs) -> Result<ExitCode> {
                 "unsubscribed_at",
                 "bounces",
                 "token",
+                "digests",
+                "paused_until",
             ])?;
             for s in &list {
                 let time = |at: &Option<DateTime<FixedOffset>>| {
@@ -438,6 +475,8 @@ fn export(store: &Store, args: &ExportArgs) -> Result<ExitCode> {
                     &time(&s.unsubscribed_at),
                     &s.bounces.to_string(),
                     &s.token,
+                    &s.digests.join(";"),
+                    &s.paused_until.map(|d| d.to_string()).unwrap_or_default(),
                 ])?;
             }
             csv.flush()

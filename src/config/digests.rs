@@ -192,7 +192,9 @@ impl Config {
     /// lists the names otherwise.
     pub fn digest_named(&self, name: Option<&str>) -> Result<&Digest, UnknownDigest> {
         let all = &self.resolved;
-        match name.map(str::trim) {
+        // A digest's view stands for that digest.
+        let name = name.map(str::trim).or(self.active.as_deref());
+        match name {
             Some(name) => all
                 .iter()
                 .find(|d| d.name == name)

@@ -1,7 +1,7 @@
 //! Reading new subscribers from a CSV file (`postbode subscribers import`).
 //!
 //! The first row names the columns, in any case and order: `email`
-//! (required), `name`, `categories` (several separated by `;`). Spreadsheets
+//! (required), `name`, `categories` and `digests` (several separated by `;`). Spreadsheets
 //! set to Dutch or German save with `;` between columns; a header with `;`
 //! or tabs and no comma is read that way. Each row is judged on its own, so
 //! one bad row costs only itself.
@@ -18,6 +18,9 @@ pub struct Row {
     pub address: Address,
     pub name: Option<String>,
     pub categories: Vec<String>,
+    /// Digest names as written (empty: the default digest); whether the
+    /// config has them is the caller's to check.
+    pub digests: Vec<String>,
 }
 
 /// A row that was not taken, and why.
@@ -82,12 +85,14 @@ pub fn parse(data: &[u8]) -> Result<Rows, ImportError> {
         column(&["email", "e-mail"]).ok_or_else(|| ImportError::NoEmailColumn(names.clone()))?;
     let name_col = column(&["name"]);
     let categories_col = column(&["categories", "category"]);
+    let digests_col = column(&["digests", "digest"]);
     let mut out = Rows {
         ignored_columns: names
             .iter()
             .enumerate()
             .filter(|&(i, n)| {
-                !n.is_empty() && ![Some(email_col), name_col, categories_col].contains(&Some(i))
+                !n.is_empty()
+                    && ![Some(email_col), name_col, categories_col, digests_col].contains(&Some(i))
             })
             .map(|(_, n)| n.clone())
             .collect(),
@@ -117,7 +122,8 @@ pub fn parse(data: &[u8]) -> Result<Rows, ImportError> {
         if record.iter().all(|f| f.trim_ascii().is_empty()) {
             continue;
         }
-        match row(&record, line, email_col, name_col, categories_col) {
+        let columns = [Some(email_col), name_col, categories_col, digests_col];
+        match row(&record, line, columns) {
             Err(message) => out.bad.push(Skipped { line, message }),
             Ok(row) => match first_line.get(&row.address.key) {
                 Some(&first) => out.repeated.push(Skipped {
@@ -140,15 +146,13 @@ pub fn parse(data: &[u8]) -> Result<Rows, ImportError> {
 fn row(
     record: &csv::ByteRecord,
     line: u64,
-    email_col: usize,
-    name_col: Option<usize>,
-    categories_col: Option<usize>,
+    [email_col, name_col, categories_col, digests_col]: [Option<usize>; 4],
 ) -> Result<Row, String> {
     let field = |col: Option<usize>| -> Result<&str, String> {
         let bytes = col.and_then(|c| record.get(c)).unwrap_or_default();
         std::str::from_utf8(bytes).map_err(|_| "this row is not UTF-8 text".to_owned())
     };
-    let email = field(Some(email_col))?;
+    let email = field(email_col)?;
     if email.trim().is_empty() {
         return Err("no address in the `email` column".into());
     }
@@ -156,11 +160,22 @@ fn row(
     let name = clean_name(field(name_col)?)?;
     let categories: Vec<&str> = field(categories_col)?.split(';').collect();
     let categories = clean_categories(&categories)?;
+    let mut digests: Vec<String> = Vec::new();
+    for d in field(digests_col)?.split(';').map(str::trim) {
+        if d.is_empty() || digests.iter().any(|x| x == d) {
+            continue;
+        }
+        if !crate::config::valid_digest_name(d) {
+            return Err(format!("`{d}` is not a digest name"));
+        }
+        digests.push(d.to_owned());
+    }
     Ok(Row {
         line,
         address,
         name,
         categories,
+        digests,
     })
 }
 

@@ -14,6 +14,8 @@
 //!     status: active                        # active | pending | unsubscribed | bounced
 //!     subscribed_at: 2026-11-16T08:00:00+01:00
 //!     unsubscribed_at: 2026-11-20T10:00:00+01:00   # only once unsubscribed
+//!     digests: ["daily"]                    # optional; missing = the default digest
+//!     paused_until: 2026-12-24              # optional; nothing is sent before this day
 //!     bounces: 0                            # permanent delivery failures
 //!     token: "3f0c9d…"                      # 128 random bits, 32 hex characters
 //! ```
@@ -48,7 +50,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,10 @@ pub struct Subscriber {
     pub bounces: u32,
     /// The secret in their unsubscribe link.
     pub token: String,
+    /// The digests they get; empty means the default digest.
+    pub digests: Vec<String>,
+    /// Nothing is sent to them before this day (site timezone).
+    pub paused_until: Option<NaiveDate>,
 }
 
 impl Subscriber {
@@ -142,6 +148,8 @@ impl Subscriber {
             unsubscribed_at: None,
             bounces: 0,
             token: new_token(),
+            digests: Vec::new(),
+            paused_until: None,
         }
     }
 
@@ -153,6 +161,26 @@ impl Subscriber {
     /// True when this subscriber gets the digest at all.
     pub fn gets_digest(&self) -> bool {
         self.status == Status::Active
+    }
+
+    /// True when they get the digest `name` (`default` is the digest of
+    /// those who chose none) on `today`: active, on that digest, not paused.
+    pub fn receives(&self, name: &str, default: &str, today: NaiveDate) -> bool {
+        self.gets_digest() && self.on_digest(name, default) && !self.paused_on(today)
+    }
+
+    /// True when `name` is one of their digests.
+    pub fn on_digest(&self, name: &str, default: &str) -> bool {
+        if self.digests.is_empty() {
+            name == default
+        } else {
+            self.digests.iter().any(|d| d == name)
+        }
+    }
+
+    /// True when a pause still holds on `today`.
+    pub fn paused_on(&self, today: NaiveDate) -> bool {
+        self.paused_until.is_some_and(|until| today < until)
     }
 
     /// True when they want posts of `category` (case-insensitive, trimmed).
@@ -199,7 +227,7 @@ impl Subscriber {
 /// an export is a backup.
 impl Serialize for Subscriber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Subscriber", 8)?;
+        let mut s = serializer.serialize_struct("Subscriber", 10)?;
         s.serialize_field("email", &self.email)?;
         s.serialize_field("name", &self.name)?;
         s.serialize_field("categories", &self.categories)?;
@@ -211,6 +239,11 @@ impl Serialize for Subscriber {
         s.serialize_field(
             "unsubscribed_at",
             &self.unsubscribed_at.as_ref().map(format_time),
+        )?;
+        s.serialize_field("digests", &self.digests)?;
+        s.serialize_field(
+            "paused_until",
+            &self.paused_until.map(|d| d.format("%Y-%m-%d").to_string()),
         )?;
         s.serialize_field("bounces", &self.bounces)?;
         s.serialize_field("token", &self.token)?;

@@ -24,8 +24,9 @@ use super::{format_time, key_of, new_token, Problem, Status, StoreError, Subscri
 /// How long a writer waits for another one before giving up.
 const BUSY: Duration = Duration::from_secs(30);
 
-/// Schema version in `PRAGMA user_version`.
-const VERSION: i64 = 1;
+/// Schema version in `PRAGMA user_version`: 1 had no `digests` and
+/// `paused_until`; a version-1 file gets them at its first opening.
+const VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -38,11 +39,18 @@ CREATE TABLE IF NOT EXISTS subscribers (
     subscribed_at TEXT,
     unsubscribed_at TEXT,
     bounces INTEGER NOT NULL DEFAULT 0,
-    token TEXT NOT NULL UNIQUE
+    token TEXT NOT NULL UNIQUE,
+    digests TEXT NOT NULL DEFAULT '[]',
+    paused_until TEXT
 );";
 
-const COLUMNS: &str =
-    "id, email, name, categories, status, subscribed_at, unsubscribed_at, bounces, token";
+/// From version 1 to 2: the reader's digests and pause.
+const TO_V2: &str = "
+ALTER TABLE subscribers ADD COLUMN digests TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE subscribers ADD COLUMN paused_until TEXT;";
+
+const COLUMNS: &str = "id, email, name, categories, status, subscribed_at, unsubscribed_at, \
+     bounces, token, digests, paused_until";
 
 /// The SQLite list at one path.
 #[derive(Debug, Clone)]
@@ -106,6 +114,24 @@ impl SqliteStore {
                 tx.commit().map_err(|e| self.error(e))?;
             }
             VERSION => {}
+            1 => {
+                // Under the write lock, and checked again: two processes
+                // opening an old file at once migrate it once.
+                conn.execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| self.error(e))?;
+                let migrate = || -> rusqlite::Result<()> {
+                    let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                    if now == 1 {
+                        conn.execute_batch(TO_V2)?;
+                        conn.pragma_update(None, "user_version", VERSION)?;
+                    }
+                    conn.execute_batch("COMMIT")
+                };
+                if let Err(e) = migrate() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(self.error(e));
+                }
+            }
             v => {
                 return Err(StoreError::Syntax {
                     path: self.path.clone(),
@@ -161,10 +187,23 @@ impl SqliteStore {
                 row.get::<_, Option<String>>(6)?,
                 row.get::<_, u32>(7)?,
                 row.get::<_, String>(8)?,
+                row.get::<_, String>(9)?,
+                row.get::<_, Option<String>>(10)?,
             ))
         };
-        let (id, email, name, categories, status, subscribed_at, unsubscribed_at, bounces, token) =
-            get().map_err(|e| self.error(e))?;
+        let (
+            id,
+            email,
+            name,
+            categories,
+            status,
+            subscribed_at,
+            unsubscribed_at,
+            bounces,
+            token,
+            digests,
+            paused_until,
+        ) = get().map_err(|e| self.error(e))?;
         let bad = |message: String| StoreError::Syntax {
             path: self.path.clone(),
             line: None,
@@ -174,6 +213,11 @@ impl SqliteStore {
         let categories: Vec<String> = serde_json::from_str(&categories).map_err(|e| {
             bad(format!(
                 "`categories` `{categories}` is not a JSON list of strings: {e}"
+            ))
+        })?;
+        let digests: Vec<String> = serde_json::from_str(&digests).map_err(|e| {
+            bad(format!(
+                "`digests` `{digests}` is not a JSON list of strings: {e}"
             ))
         })?;
         let status = Status::from_name(&status).ok_or_else(|| {
@@ -193,6 +237,8 @@ impl SqliteStore {
                 unsubscribed_at,
                 bounces,
                 token: Some(token),
+                digests,
+                paused_until,
             },
         ))
     }
@@ -531,31 +577,8 @@ impl SqliteStore {
         let mut stmt = conn
             .prepare_cached(
                 "INSERT INTO subscribers (email, key, name, categories, status, subscribed_at, \
-                 unsubscribed_at, bounces, token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .map_err(|e| self.error(e))?;
-        let c = Columns::of(s);
-        stmt.execute(params![
-            s.email,
-            c.key,
-            s.name,
-            c.categories,
-            s.status.as_str(),
-            c.subscribed_at,
-            c.unsubscribed_at,
-            s.bounces,
-            s.token
-        ])
-        .map_err(|e| self.error(e))?;
-        Ok(())
-    }
-
-    fn update_row(&self, conn: &Connection, id: i64, s: &Subscriber) -> Result<(), StoreError> {
-        let mut stmt = conn
-            .prepare_cached(
-                "UPDATE subscribers SET email = ?1, key = ?2, name = ?3, categories = ?4, \
-                 status = ?5, subscribed_at = ?6, unsubscribed_at = ?7, bounces = ?8, \
-                 token = ?9 WHERE id = ?10",
+                 unsubscribed_at, bounces, token, digests, paused_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(|e| self.error(e))?;
         let c = Columns::of(s);
@@ -569,6 +592,34 @@ impl SqliteStore {
             c.unsubscribed_at,
             s.bounces,
             s.token,
+            c.digests,
+            c.paused_until
+        ])
+        .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    fn update_row(&self, conn: &Connection, id: i64, s: &Subscriber) -> Result<(), StoreError> {
+        let mut stmt = conn
+            .prepare_cached(
+                "UPDATE subscribers SET email = ?1, key = ?2, name = ?3, categories = ?4, \
+                 status = ?5, subscribed_at = ?6, unsubscribed_at = ?7, bounces = ?8, \
+                 token = ?9, digests = ?10, paused_until = ?11 WHERE id = ?12",
+            )
+            .map_err(|e| self.error(e))?;
+        let c = Columns::of(s);
+        stmt.execute(params![
+            s.email,
+            c.key,
+            s.name,
+            c.categories,
+            s.status.as_str(),
+            c.subscribed_at,
+            c.unsubscribed_at,
+            s.bounces,
+            s.token,
+            c.digests,
+            c.paused_until,
             id
         ])
         .map_err(|e| self.error(e))?;
@@ -582,6 +633,8 @@ struct Columns {
     categories: String,
     subscribed_at: Option<String>,
     unsubscribed_at: Option<String>,
+    digests: String,
+    paused_until: Option<String>,
 }
 
 impl Columns {
@@ -593,6 +646,8 @@ impl Columns {
             categories: serde_json::to_string(&s.categories).unwrap_or_else(|_| "[]".into()),
             subscribed_at: time(&s.subscribed_at),
             unsubscribed_at: time(&s.unsubscribed_at),
+            digests: serde_json::to_string(&s.digests).unwrap_or_else(|_| "[]".into()),
+            paused_until: s.paused_until.map(|d| d.format("%Y-%m-%d").to_string()),
         }
     }
 }

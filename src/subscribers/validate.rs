@@ -92,6 +92,8 @@ pub(super) fn convert(
         unsubscribed_at,
         bounces,
         token,
+        digests,
+        paused_until,
     } = e;
     let email = trimmed(email);
     let mut problems = Vec::new();
@@ -103,6 +105,25 @@ pub(super) fn convert(
             fatal,
         })
     };
+    let paused_until = paused_until.and_then(|value| {
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+            .map_err(|_| {
+                problem(
+                    format!(
+                        "invalid `paused_until` `{value}` of `{email}`: expected a date like `2026-12-24`"
+                    ),
+                    true,
+                )
+            })
+            .ok()
+    });
+    let digests: Vec<String> = digests.iter().map(|d| d.trim().to_owned()).collect();
+    if let Some(bad) = digests.iter().find(|d| !crate::config::valid_digest_name(d)) {
+        problem(
+            format!("`{email}`: `{bad}` is not a digest name (lower-case letters, digits and `-`)"),
+            true,
+        );
+    }
     let mut time = |field: &str, value: Option<String>| {
         let value = value?;
         DateTime::parse_from_rfc3339(value.trim())
@@ -157,6 +178,8 @@ pub(super) fn convert(
         unsubscribed_at,
         bounces,
         token,
+        digests,
+        paused_until,
     };
     (subscriber, line, problems)
 }

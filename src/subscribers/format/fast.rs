@@ -161,6 +161,8 @@ impl Fields {
             "unsubscribed_at" => 5,
             "bounces" => 6,
             "token" => 7,
+            "digests" => 8,
+            "paused_until" => 9,
             _ => return None,
         };
         // A repeated key is an error for serde_yaml; let it say so.
@@ -179,6 +181,11 @@ impl Fields {
             "categories" => {
                 let (list, rest) = flow_list(rest)?;
                 e.categories = list;
+                rest
+            }
+            "digests" => {
+                let (list, rest) = flow_list(rest)?;
+                e.digests = list;
                 rest
             }
             "status" => {
@@ -203,6 +210,7 @@ impl Fields {
                     "name" => e.name = value,
                     "subscribed_at" => e.subscribed_at = value,
                     "unsubscribed_at" => e.unsubscribed_at = value,
+                    "paused_until" => e.paused_until = value,
                     _ => e.token = value,
                 }
                 rest

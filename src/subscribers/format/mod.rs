@@ -33,6 +33,8 @@ pub(crate) struct RawEntry {
     pub unsubscribed_at: Option<String>,
     pub bounces: u32,
     pub token: Option<String>,
+    pub digests: Vec<String>,
+    pub paused_until: Option<String>,
 }
 
 /// Why the text is not a subscriber list; line and column are 1-based.
@@ -75,6 +77,10 @@ struct EntryYaml {
     bounces: Option<u32>,
     #[serde(default)]
     token: Option<String>,
+    #[serde(default)]
+    digests: Option<Vec<String>>,
+    #[serde(default)]
+    paused_until: Option<String>,
 }
 
 fn parse_yaml(text: &str) -> Result<Vec<RawEntry>, SyntaxError> {
@@ -113,6 +119,8 @@ fn parse_yaml(text: &str) -> Result<Vec<RawEntry>, SyntaxError> {
             unsubscribed_at: e.unsubscribed_at,
             bounces: e.bounces.unwrap_or(0),
             token: e.token,
+            digests: e.digests.unwrap_or_default(),
+            paused_until: e.paused_until,
         })
         .collect())
 }

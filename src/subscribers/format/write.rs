@@ -36,8 +36,24 @@ pub(crate) fn write(list: &[Subscriber]) -> String {
             }
             push_quoted(&mut out, c);
         }
-        out.push_str("]\n    status: ");
+        out.push(']');
+        // Written only when set, so lists from before digests read the same.
+        if !s.digests.is_empty() {
+            out.push_str("\n    digests: [");
+            for (i, d) in s.digests.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_quoted(&mut out, d);
+            }
+            out.push(']');
+        }
+        out.push_str("\n    status: ");
         out.push_str(s.status.as_str());
+        if let Some(until) = s.paused_until {
+            out.push_str("\n    paused_until: ");
+            out.push_str(&until.format("%Y-%m-%d").to_string());
+        }
         for (key, at) in [
             ("subscribed_at", &s.subscribed_at),
             ("unsubscribed_at", &s.unsubscribed_at),
