@@ -440,11 +440,11 @@ fn export_in_three_formats() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "email,name,categories,status,subscribed_at,unsubscribed_at,bounces,token"
+        "email,name,categories,status,subscribed_at,unsubscribed_at,bounces,token,digests,paused_until"
     );
     assert_eq!(
         lines[1],
-        "ada@example.org,Ada Lovelace,nieuws;tech,active,2026-09-01T09:15:00+02:00,,0,bbb9e7ab3a3c5e3ecf8d3b82524f8a91"
+        "ada@example.org,Ada Lovelace,nieuws;tech,active,2026-09-01T09:15:00+02:00,,0,bbb9e7ab3a3c5e3ecf8d3b82524f8a91,,"
     );
     assert_eq!(lines.len(), 6);
 

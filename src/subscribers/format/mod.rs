@@ -188,6 +188,8 @@ mod tests {
                 unsubscribed_at: None,
                 bounces: 0,
                 token: "0123456789abcdef0123456789abcdef".into(),
+                digests: vec!["daily".into(), "weekly".into()],
+                paused_until: chrono::NaiveDate::from_ymd_opt(2026, 12, 24),
             },
             Subscriber {
                 email: "ada@bücher.example".into(),
@@ -198,6 +200,8 @@ mod tests {
                 unsubscribed_at: at("2026-11-17T09:30:00-05:00"),
                 bounces: 2,
                 token: "fedcba9876543210fedcba9876543210".into(),
+                digests: vec![],
+                paused_until: None,
             },
             Subscriber {
                 email: "\"odd one\"@example.org".into(),
@@ -208,6 +212,8 @@ mod tests {
                 unsubscribed_at: None,
                 bounces: 4_000_000_000,
                 token: "AbCdEfGhIjKlMnOpQrStUv".into(),
+                digests: vec![],
+                paused_until: None,
             },
             Subscriber {
                 email: "pending@example.org".into(),
@@ -218,6 +224,8 @@ mod tests {
                 unsubscribed_at: None,
                 bounces: 0,
                 token: "00000000000000000000000000000000".into(),
+                digests: vec![],
+                paused_until: None,
             },
         ]
     }
@@ -239,6 +247,8 @@ mod tests {
                 .map(crate::subscribers::format_time),
             bounces: s.bounces,
             token: Some(s.token.clone()),
+            digests: s.digests.clone(),
+            paused_until: s.paused_until.map(|d| d.to_string()),
         }
     }
 
