@@ -180,7 +180,14 @@ pub fn load_edition(
         },
     )?;
     let filter = category_filter(config, categories);
-    let edition = select(loaded.posts, window, &filter, &config.digest);
+    let mut edition = select(loaded.posts, window, &filter, &config.digest);
+    // Two digests may cover the same window: their editions (outbox
+    // folders, Message-IDs) must differ. `weekly` keeps the ids it had
+    // as the only digest.
+    let name = config.digest_name();
+    if name != crate::config::WEEKLY {
+        edition.id = format!("{name}-{}", edition.id);
+    }
     Ok((edition, loaded.warnings))
 }
 

@@ -56,7 +56,10 @@ pub fn run(config: &Config, _args: &CheckArgs, out: &Output) -> Result<ExitCode>
         }
     }
 
-    clipping_warning(config, &site)?;
+    for digest in config.digests() {
+        clipping_warning(&config.for_digest(digest), &site)?;
+    }
+    problems += super::digests::check(config, out);
     look_warnings(config, &site);
     // The same validation `send` does, so a sender `check` passes works.
     let sender = &config.sender;

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod bounces;
 pub mod check;
+pub mod digests;
 pub mod init;
 pub mod maintain;
 pub mod pause;
@@ -38,9 +39,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&config, args, &out),
         Command::Preview(args) => preview::run(&digest_view(&config, &args.digest)?, args, &out),
         Command::Send(args) => send::run(&config, args, &out),
-        Command::Schedule(args) => {
-            schedule::run(&digest_view(&config, &args.digest)?, args, &out)
-        }
+        Command::Schedule(args) => schedule::run(&digest_view(&config, &args.digest)?, args, &out),
         Command::Run(args) => run::run(&config, args, &out),
         Command::Subscribers(cmd) => subscribers::run(&config, cmd, &out),
         Command::Serve(args) => serve::run(&config, args, &out),

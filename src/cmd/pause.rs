@@ -50,10 +50,7 @@ pub fn pause(store: &Store, args: &PauseArgs, out: &Output) -> Result<ExitCode> 
     let (_, s) = store
         .change(&address.email, |s| s.paused_until = Some(until))?
         .ok_or_else(|| not_on_list(store, &address.email))?;
-    out.done(format!(
-        "paused {}: no digest before {until}",
-        s.email
-    ));
+    out.done(format!("paused {}: no digest before {until}", s.email));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -63,10 +60,7 @@ pub fn resume(store: &Store, args: &EmailArg, out: &Output) -> Result<ExitCode> 
         .change(&address.email, |s| s.paused_until.take())?
         .ok_or_else(|| not_on_list(store, &address.email))?;
     match was {
-        Some(until) => out.done(format!(
-            "resumed {} (was paused until {until})",
-            s.email
-        )),
+        Some(until) => out.done(format!("resumed {} (was paused until {until})", s.email)),
         None => out.info(format!("`{}` was not paused; nothing changed", s.email)),
     }
     Ok(ExitCode::SUCCESS)

@@ -195,13 +195,12 @@ impl Config {
         // A digest's view stands for that digest.
         let name = name.map(str::trim).or(self.active.as_deref());
         match name {
-            Some(name) => all
-                .iter()
-                .find(|d| d.name == name)
-                .ok_or_else(|| UnknownDigest(format!(
+            Some(name) => all.iter().find(|d| d.name == name).ok_or_else(|| {
+                UnknownDigest(format!(
                     "unknown digest `{name}`; the digests are {}",
                     list_names(all)
-                ))),
+                ))
+            }),
             None if all.len() == 1 => Ok(&all[0]),
             None => Err(UnknownDigest(format!(
                 "there are several digests: choose one with `--digest` ({})",
@@ -305,12 +304,12 @@ mod tests {
             ["daily", "weekly"]
         );
         let daily = c.digest_named(Some("daily")).unwrap();
-        assert_eq!(
-            (daily.digest.window_days, daily.digest.max_posts),
-            (1, 15)
-        );
+        assert_eq!((daily.digest.window_days, daily.digest.max_posts), (1, 15));
         assert_eq!(daily.digest.subject, "S");
-        assert_eq!(daily.schedule.timezone, Some(Zone(chrono_tz::Europe::Amsterdam)));
+        assert_eq!(
+            daily.schedule.timezone,
+            Some(Zone(chrono_tz::Europe::Amsterdam))
+        );
         assert_eq!(daily.state_dir, Path::new("dir/state/digests/daily"));
         let weekly = c.digest_named(Some("weekly")).unwrap();
         assert_eq!(weekly.digest.window_days, 7);
@@ -345,9 +344,15 @@ mod tests {
                 "[digests.a]\n[subscribers]\ndefault_digest = \"c\"\n",
                 "unknown digest `c`",
             ),
-            ("[digests.a]\nwindow_days = 0\n", "`digests.a.window_days` must be"),
+            (
+                "[digests.a]\nwindow_days = 0\n",
+                "`digests.a.window_days` must be",
+            ),
             ("[digests.a]\nwindw_days = 1\n", "windw_days"),
-            ("[digests.a]\ncron = \"0 8 * * MONDAY\"\n", "`digests.a.cron`"),
+            (
+                "[digests.a]\ncron = \"0 8 * * MONDAY\"\n",
+                "`digests.a.cron`",
+            ),
         ] {
             let err = parse(text).unwrap_err();
             assert!(err.contains(wanted), "{text}: {err}");

@@ -471,9 +471,11 @@ impl Config {
         }
         config.validate().map_err(err)?;
         config.resolved = digests::resolve(&config.digest_tables, &config, base).map_err(err)?;
-        config.default_digest =
-            digests::default_name(&config.resolved, config.subscribers.default_digest.as_deref())
-                .map_err(err)?;
+        config.default_digest = digests::default_name(
+            &config.resolved,
+            config.subscribers.default_digest.as_deref(),
+        )
+        .map_err(err)?;
         for d in &config.resolved {
             if d.named {
                 validate_digest(&format!("digests.{}", d.name), &d.digest)
@@ -570,9 +572,19 @@ impl Config {
 /// The numbers and URLs of a `[digest]` (or `[digests.NAME]`, `table`).
 fn validate_digest(table: &str, d: &DigestConfig) -> Result<(), String> {
     bounded(&format!("{table}.window_days"), d.window_days, 1, MAX_DAYS)?;
-    bounded(&format!("{table}.summary_length"), d.summary_length, 20, 100_000)?;
+    bounded(
+        &format!("{table}.summary_length"),
+        d.summary_length,
+        20,
+        100_000,
+    )?;
     bounded(&format!("{table}.max_posts"), d.max_posts, 1, 100_000)?;
-    bounded(&format!("{table}.max_per_category"), d.max_per_category, 1, 100_000)?;
+    bounded(
+        &format!("{table}.max_per_category"),
+        d.max_per_category,
+        1,
+        100_000,
+    )?;
     for (key, url) in [("web_url", &d.web_url), ("category_url", &d.category_url)] {
         if let Some(url) = url {
             if !is_http_url(url) {

@@ -118,7 +118,10 @@ pub(super) fn convert(
             .ok()
     });
     let digests: Vec<String> = digests.iter().map(|d| d.trim().to_owned()).collect();
-    if let Some(bad) = digests.iter().find(|d| !crate::config::valid_digest_name(d)) {
+    if let Some(bad) = digests
+        .iter()
+        .find(|d| !crate::config::valid_digest_name(d))
+    {
         problem(
             format!("`{email}`: `{bad}` is not a digest name (lower-case letters, digits and `-`)"),
             true,

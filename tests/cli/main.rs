@@ -14,6 +14,7 @@ mod bounces_imap;
 mod common;
 mod corpus;
 mod deadlines;
+mod digests;
 mod hardening;
 mod init;
 mod look;
