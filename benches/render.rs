@@ -103,6 +103,7 @@ fn context(categories: &[String]) -> Context<'_> {
         categories,
         theme: None,
         note: &[],
+        preferences: false,
     }
 }
 
@@ -190,6 +191,7 @@ fn main() {
     let personal = Personal {
         name: None,
         unsubscribe_url: "https://leestmeer.example.org/afmelden/0",
+        preferences_url: "",
     };
     println!(
         "render, 50 items (subject + HTML {} B + text {} B): median {:.3} ms over {} runs",

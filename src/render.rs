@@ -46,6 +46,8 @@ pub struct Context<'a> {
     pub theme: Option<&'a Theme>,
     /// The editor's note for this edition.
     pub note: &'a [Paragraph],
+    /// The footer links to the reader's preference page.
+    pub preferences: bool,
 }
 
 impl<'a> Context<'a> {
@@ -62,6 +64,7 @@ impl<'a> Context<'a> {
             categories: &[],
             theme: None,
             note: &[],
+            preferences: false,
         }
     }
 }
@@ -206,6 +209,7 @@ pub fn view(edition: &Edition, ctx: &Context<'_>) -> View {
         site,
         note: ctx.note.to_vec(),
         theme: ctx.theme.cloned().unwrap_or_default(),
+        preferences: ctx.preferences,
     }
 }
 

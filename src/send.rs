@@ -340,6 +340,12 @@ fn plan(
     let theme = crate::render::theme::theme(config);
     let archive_url = crate::archive::web_url(config, site);
     let (digest, default) = (config.digest_name(), config.default_digest());
+    let preferences = config
+        .sender
+        .unsubscribe_url
+        .as_deref()
+        .and_then(crate::config::preferences_url)
+        .is_some();
     // A pause ends at the start of its day where the site is.
     let today = Utc::now().with_timezone(&site.timezone).date_naive();
     // A real send saves missing or hand-made tokens first: no message may
@@ -361,6 +367,7 @@ fn plan(
             if archive_url.is_some() {
                 ctx.web_url = archive_url.as_deref();
             }
+            ctx.preferences = preferences;
             variants.push((s.categories.clone(), Letter::new(render(&personal, &ctx))));
             Some(variants.len() - 1)
         });
@@ -663,6 +670,7 @@ pub fn test_send(config: &Config, request: &Request, to: &str) -> Result<(String
     if let Some(i) = &intro {
         ctx.note = &i.reduced.paragraphs;
     }
+    ctx.preferences = sender.preferences_url.is_some();
     let rendered = Letter::new(render(&edition, &ctx));
     let recipient = Recipient {
         email: address.to_string(),

@@ -10,7 +10,7 @@ use super::style as st;
 use super::theme::{class, dark_css, Styles};
 use super::view::{ItemView, SectionView, View};
 use super::{legal, rich};
-use super::{HOLE_NAME, HOLE_UNSUBSCRIBE};
+use super::{HOLE_NAME, HOLE_PREFERENCES, HOLE_UNSUBSCRIBE};
 
 const NL: PreEscaped<&str> = PreEscaped("\n");
 
@@ -248,6 +248,12 @@ fn footer(v: &View, s: &Styles) -> Markup {
                     (NL)
                     a href=(PreEscaped(HOLE_UNSUBSCRIBE)) style=(s.footer_link) class=(class::MUTED) { (v.s.unsubscribe) }
                     (NL)
+                    @if v.preferences {
+                        " · "
+                        (NL)
+                        a href=(PreEscaped(HOLE_PREFERENCES)) style=(s.footer_link) class=(class::MUTED) { (v.s.preferences) }
+                        (NL)
+                    }
                     @if let Some(web) = &v.web_url {
                         " · "
                         a href=(web) style=(s.footer_link) class=(class::MUTED) { (v.s.view_online) }

@@ -13,6 +13,7 @@ pub mod digest;
 pub mod legal;
 pub mod pages;
 pub mod plain;
+pub mod preferences;
 pub mod rich;
 pub mod strings;
 pub mod style;
@@ -36,6 +37,9 @@ pub enum Language {
 /// cannot contain them.
 pub const HOLE_NAME: &str = "\u{1}n\u{1}";
 pub const HOLE_UNSUBSCRIBE: &str = "\u{1}u\u{1}";
+/// The reader's preference page (when `serve` answers beside the
+/// unsubscribe link).
+pub const HOLE_PREFERENCES: &str = "\u{1}p\u{1}";
 
 /// The digest's HTML part, with holes.
 pub fn html(view: &View) -> String {

@@ -44,6 +44,8 @@ pub enum Action {
     },
     /// The sign-up form: an address field and a button.
     Subscribe,
+    /// The reader's digests, categories and pause.
+    Preferences(super::preferences::Choices),
 }
 
 /// One page, before rendering.
@@ -179,6 +181,21 @@ impl<'a> Page<'a> {
         )
     }
 
+    /// The preference form for `email`; `notes` say what the last save did.
+    pub fn preferences(
+        site: &'a Site,
+        email: &str,
+        choices: super::preferences::Choices,
+        notes: Vec<String>,
+    ) -> Page<'a> {
+        let w = super::preferences::Words::of(site.language);
+        let mut paragraphs = vec![site.fill(w.intro, email)];
+        paragraphs.extend(notes);
+        let mut page = Page::new(site, w.title.to_owned(), paragraphs);
+        page.action = Action::Preferences(choices);
+        page
+    }
+
     /// The list could not be read or changed; nothing was.
     pub fn unavailable(site: &'a Site) -> Page<'a> {
         let s = site.strings();
@@ -214,7 +231,12 @@ impl<'a> Page<'a> {
                     meta name="referrer" content="no-referrer";
                     meta name="color-scheme" content="light";
                     title { (self.title) " — " (self.site.title) }
-                    style nonce=(nonce) { (PAGE_CSS) }
+                    style nonce=(nonce) {
+                        (PAGE_CSS)
+                        @if matches!(self.action, Action::Preferences(_)) {
+                            (super::preferences::CSS)
+                        }
+                    }
                 }
                 body {
                     main {
@@ -253,6 +275,7 @@ impl<'a> Page<'a> {
                     button type="submit" { (label) }
                 }
             },
+            Action::Preferences(choices) => super::preferences::form(self.site.language, choices),
             Action::Subscribe => html! {
                 form method="post" {
                     label for="email" { (s.email_label) }

@@ -3,7 +3,7 @@
 //! a line of its own rather than being broken).
 
 use super::view::{SectionView, View};
-use super::{legal, rich, HOLE_NAME, HOLE_UNSUBSCRIBE};
+use super::{legal, rich, HOLE_NAME, HOLE_PREFERENCES, HOLE_UNSUBSCRIBE};
 
 pub const WIDTH: usize = 72;
 
@@ -43,6 +43,12 @@ pub fn render(v: &View) -> String {
     out.push_str(":\n");
     out.push_str(HOLE_UNSUBSCRIBE);
     out.push('\n');
+    if v.preferences {
+        out.push_str(v.s.preferences);
+        out.push_str(":\n");
+        out.push_str(HOLE_PREFERENCES);
+        out.push('\n');
+    }
     if let Some(web) = &v.web_url {
         link_into(&mut out, v.s.view_online, web);
     }

@@ -19,6 +19,8 @@ pub struct Strings {
     /// Before the source's domain: "via nos.nl".
     pub via: &'static str,
     pub unsubscribe: &'static str,
+    /// The footer's link to the reader's preference page.
+    pub preferences: &'static str,
     pub view_online: &'static str,
     /// The body of an edition without posts.
     pub empty: &'static str,
@@ -36,6 +38,7 @@ pub static NL: Strings = Strings {
     hello: "Hallo",
     via: "via",
     unsubscribe: "Afmelden",
+    preferences: "Voorkeuren",
     view_online: "Bekijk deze mail in je browser",
     empty: "Er zijn in deze periode geen nieuwe berichten.",
     read: "Lees verder",
@@ -71,6 +74,7 @@ pub static EN: Strings = Strings {
     hello: "Hello",
     via: "via",
     unsubscribe: "Unsubscribe",
+    preferences: "Preferences",
     view_online: "View this e-mail in your browser",
     empty: "There are no new posts in this period.",
     read: "Read more",

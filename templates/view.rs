@@ -27,6 +27,8 @@ pub struct View {
     pub note: Vec<Paragraph>,
     /// The operator's look, footer text and postal address.
     pub theme: Theme,
+    /// A link to the reader's preference page sits beside the unsubscribe link.
+    pub preferences: bool,
 }
 
 #[derive(Debug)]

@@ -61,6 +61,7 @@ pub fn config_path(given: Option<&Path>) -> PathBuf {
     } else {
         here
     }
+}
 
 /// The config as the digest `--digest` names sees it (without the flag:
 /// the only digest).

@@ -44,6 +44,13 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
     if let Some(i) = &intro {
         ctx.note = &i.reduced.paragraphs;
     }
+    let preferences = config
+        .sender
+        .unsubscribe_url
+        .as_deref()
+        .and_then(crate::config::preferences_url)
+        .map(|url| fill_unsubscribe_url(&url, &recipient.token));
+    ctx.preferences = preferences.is_some();
     let (fitted, rendered) = crate::render::fit(&edition, &ctx);
     let dropped = rendered.dropped;
     // The JSON shows what the mail shows.
@@ -62,6 +69,7 @@ pub fn run(config: &Config, args: &PreviewArgs, out: &Output) -> Result<ExitCode
     let personal = Personal {
         name: recipient.name.as_deref(),
         unsubscribe_url: &link,
+        preferences_url: preferences.as_deref().unwrap_or(""),
     };
 
     let mut wrote = Vec::new();

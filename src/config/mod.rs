@@ -11,9 +11,11 @@ use serde::Deserialize;
 
 pub mod theme;
 mod digests;
+mod links;
 mod values;
 
 pub use digests::{valid_name as valid_digest_name, Digest, DigestTable, UnknownDigest, WEEKLY};
+pub use links::preferences_url;
 
 pub use values::{
     format_duration, is_http_url, parse_cron, parse_duration, parse_timezone, BadValue, Colour,

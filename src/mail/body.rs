@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use postbode_templates::{HOLE_NAME, HOLE_UNSUBSCRIBE};
+use postbode_templates::{HOLE_NAME, HOLE_PREFERENCES, HOLE_UNSUBSCRIBE};
 
 use crate::render::{clean, Rendered};
 
@@ -16,6 +16,9 @@ pub struct Personal<'a> {
     pub name: Option<&'a str>,
     /// An http(s) or mailto URL, already percent-encoded where needed.
     pub unsubscribe_url: &'a str,
+    /// The preference page (empty when there is none: the body then has
+    /// no hole for it).
+    pub preferences_url: &'a str,
 }
 
 /// One rendered edition, ready to be filled in for each reader.
@@ -184,6 +187,9 @@ impl Body {
             } else if let Some(after) = hole.strip_prefix(HOLE_UNSUBSCRIBE) {
                 self.push_value(&clean(personal.unsubscribe_url), out);
                 rest = after;
+            } else if let Some(after) = hole.strip_prefix(HOLE_PREFERENCES) {
+                self.push_value(&clean(personal.preferences_url), out);
+                rest = after;
             } else {
                 // Not a hole we made; drop the stray character.
                 rest = &hole[1..];
@@ -250,6 +256,7 @@ mod tests {
         let p = Personal {
             name: Some("Ada & \"Bob\"\r\n"),
             unsubscribe_url: "https://x.example/u/a?b=1&c=2",
+            preferences_url: "",
         };
         assert_eq!(
             html.fill(&p),
@@ -259,6 +266,7 @@ mod tests {
         let anonymous = Personal {
             name: None,
             unsubscribe_url: "https://x.example/u/0",
+            preferences_url: "",
         };
         assert!(html.fill(&anonymous).contains("<p>Hallo,</p>"));
     }
@@ -272,6 +280,7 @@ mod tests {
         let p = Personal {
             name: Some("Zoë"),
             unsubscribe_url: "https://x.example/u/0123456789abcdef",
+            preferences_url: "",
         };
         let whole = quoted_printable::encode(crlf(&body.fill(&p)));
         assert_eq!(body.encode(&p), whole);
@@ -304,11 +313,13 @@ mod tests {
             categories: &categories,
             theme: None,
             note: &[],
+            preferences: false,
         };
         let r = Letter::new(render(&edition, &ctx));
         let p = Personal {
             name: None,
             unsubscribe_url: "https://x.example/u/0",
+            preferences_url: "",
         };
         let link = "https://leestmeer.example.org/digest/20261115T230000Z--20261122T230000Z.html";
         assert!(r.html.fill(&p).contains(&format!("href=\"{link}\"")));

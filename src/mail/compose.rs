@@ -32,6 +32,9 @@ pub struct SenderSettings {
     /// `https://…/{token}`; `None` unsubscribes by mail to `reply_to` (or
     /// `from`) instead.
     pub unsubscribe_url: Option<String>,
+    /// The preference page beside it, `{token}` in it (see
+    /// [`crate::config::preferences_url`]).
+    pub preferences_url: Option<String>,
     /// The domain of every `Message-ID`: the sender's.
     pub domain: String,
     /// `sender.bounce_address`: a return path per reader (VERP).
@@ -93,6 +96,10 @@ impl SenderSettings {
             // gets a neutral one rather than a broken one.
             "postbode.invalid".to_owned()
         };
+        let preferences_url = sender
+            .unsubscribe_url
+            .as_deref()
+            .and_then(crate::config::preferences_url);
         let list_id = match sender.list_id.as_deref().map(str::trim) {
             Some(id) => {
                 let id = id.trim_start_matches('<').trim_end_matches('>');
@@ -118,6 +125,7 @@ impl SenderSettings {
             reply_to,
             list_id,
             unsubscribe_url: sender.unsubscribe_url.clone(),
+            preferences_url,
             domain,
             return_path,
         })
@@ -126,6 +134,14 @@ impl SenderSettings {
     /// The recipient's unsubscribe link: `unsubscribe_url` with `{token}`
     /// replaced (percent-encoded), else a `mailto:` to the sender. Always
     /// ASCII, so it can stand in a header as it is.
+    /// The reader's preference page, when `serve` answers beside the
+    /// unsubscribe link.
+    pub fn preferences_link(&self, token: &str) -> Option<String> {
+        self.preferences_url
+            .as_deref()
+            .map(|url| fill_unsubscribe_url(url, token))
+    }
+
     pub fn unsubscribe_link(&self, token: &str) -> String {
         match &self.unsubscribe_url {
             Some(url) => fill_unsubscribe_url(url, token),
@@ -175,9 +191,11 @@ pub fn compose_at(
         .filter(|n| !n.is_empty())
         .map(|n| n.into_owned());
     let link = sender.unsubscribe_link(&to.token);
+    let preferences = sender.preferences_link(&to.token);
     let personal = Personal {
         name: name.as_deref(),
         unsubscribe_url: &link,
+        preferences_url: preferences.as_deref().unwrap_or(""),
     };
     let part = |content_type: ContentType, body: &super::body::Body| {
         SinglePart::builder()

@@ -55,6 +55,16 @@ pub enum Change {
         signup: SignUp,
         at: DateTime<FixedOffset>,
     },
+    /// The preference page's choices, already checked against the site.
+    Preferences { token: String, choice: Choice },
+}
+
+/// What the preference form sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub digests: Vec<String>,
+    pub categories: Vec<String>,
+    pub paused_until: Option<chrono::NaiveDate>,
 }
 
 /// What a change did.
@@ -67,6 +77,8 @@ pub enum Outcome {
     /// The pending entry that needs a confirmation mail; `None`: the
     /// address is active already, and nothing changed.
     SignedUp(Option<Subscriber>),
+    /// The entry with the token, as saved; `None`: no such token.
+    Preferences(Option<Subscriber>),
 }
 
 type Answer = oneshot::Sender<Result<Outcome, String>>;
@@ -200,6 +212,15 @@ impl Snapshot {
                 Outcome::Confirmed(link)
             }
             Change::SignUp { signup, at } => self.sign_up(signup, *at, changed),
+            Change::Preferences { token, choice } => {
+                let Some(i) = self.position(token) else {
+                    return Outcome::Preferences(None);
+                };
+                if set_preferences(&mut self.list[i], choice) {
+                    changed.push(i);
+                }
+                Outcome::Preferences(Some(self.list[i].clone()))
+            }
         }
     }
 
@@ -258,6 +279,7 @@ pub(super) fn new_pending(signup: &SignUp, at: DateTime<FixedOffset>) -> Subscri
         at,
     );
     s.status = Status::Pending;
+    s.digests.clone_from(&signup.digests);
     s
 }
 
@@ -287,10 +309,22 @@ pub(super) fn sign_up_again(
     };
     s.subscribed_at = Some(at);
     s.categories = signup.categories.clone();
+    s.digests.clone_from(&signup.digests);
     if signup.name.is_some() {
         s.name = signup.name.clone();
     }
     Again::Pending { old_token }
+}
+
+/// Sets the preference page's choice on `s`; true when it changed anything.
+pub(super) fn set_preferences(s: &mut Subscriber, choice: &Choice) -> bool {
+    let same = s.digests == choice.digests
+        && s.categories == choice.categories
+        && s.paused_until == choice.paused_until;
+    s.digests.clone_from(&choice.digests);
+    s.categories.clone_from(&choice.categories);
+    s.paused_until = choice.paused_until;
+    !same
 }
 
 struct Inner {

@@ -12,6 +12,8 @@
 //!   and a confirmation mail ([`signup`]), rate-limited per client.
 //! - `GET /confirm/{token}` (a page with a button), `POST /confirm/{token}`:
 //!   the pending entry becomes active.
+//! - `GET /preferences/{token}`, `POST /preferences/{token}`: the reader's
+//!   digests, categories and pause ([`preferences`]).
 //!
 //! An unknown or malformed token, and any other path, gets one and the same
 //! 404 page, which names no address and no token. The list is held in
@@ -28,6 +30,7 @@ pub mod limit;
 mod links;
 mod listen;
 pub mod paths;
+mod preferences;
 mod respond;
 mod rows;
 pub mod signup;
@@ -52,6 +55,7 @@ use limit::RateLimit;
 use links::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 use listen::{accept, Signals};
 use paths::Paths;
+use preferences::{preferences_page, save_preferences, Offer};
 use respond::{not_found, secure_headers};
 use subscribe::{subscribe, subscribe_page};
 
@@ -79,6 +83,8 @@ struct App {
     confirm_url: String,
     config: Config,
     out: Output,
+    /// What the preference page offers.
+    preferences: Offer,
     per_client: Mutex<RateLimit<IpAddr>>,
     per_address: Mutex<RateLimit<String>>,
     signups_in_flight: AtomicUsize,
@@ -127,6 +133,10 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
     let paths = Paths::from_url(url)?;
     let sender = SenderSettings::resolve(&config.sender)?;
     let site = SiteSettings::resolve(config)?;
+    // The preference page offers the categories the site's posts have.
+    let loaded = crate::site::load(&site, &crate::site::LoadOptions::default())?;
+    let offer = Offer::new(config, loaded.posts.iter().flat_map(|p| &p.categories));
+    drop(loaded);
     let home = crate::render::site_home(&site);
     let site = Site {
         title: site.title.clone(),
@@ -143,6 +153,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
         site,
         sender,
         confirm_url: paths.confirm_url.clone(),
+        preferences: offer,
         config: config.clone(),
         out,
         per_client: Mutex::new(RateLimit::new(SIGNUPS_PER_CLIENT, SIGNUP_PERIOD)),
@@ -175,6 +186,7 @@ pub fn run(config: &Config, listen: SocketAddr, out: Output) -> Result<()> {
             .iter()
             .chain(&paths.confirm)
             .chain(&paths.subscribe)
+            .chain(&paths.preferences)
             .cloned()
             .collect::<Vec<_>>()
             .join(", ")
@@ -197,6 +209,9 @@ fn router(app: Shared, paths: &Paths) -> Router {
     }
     for p in &paths.subscribe {
         router = router.route(p, get(subscribe_page).post(subscribe));
+    }
+    for p in &paths.preferences {
+        router = router.route(p, get(preferences_page).post(save_preferences));
     }
     router
         .fallback(not_found)

@@ -15,6 +15,7 @@ pub struct Paths {
     pub unsubscribe: Vec<String>,
     pub confirm: Vec<String>,
     pub subscribe: Vec<String>,
+    pub preferences: Vec<String>,
     /// The link in the confirmation mail, with `{token}` still in it.
     pub confirm_url: String,
 }
@@ -71,21 +72,24 @@ impl Paths {
             unsubscribe: vec![format!("/{}", segments.join("/"))],
             confirm: vec![format!("{base}/confirm/{{token}}")],
             subscribe: vec![format!("{base}/subscribe")],
+            preferences: vec![format!("{base}/preferences/{{token}}")],
             confirm_url: format!("{scheme}://{authority}{base}/confirm/{{token}}"),
         };
         for (list, root) in [
             (&mut paths.unsubscribe, "/unsubscribe/{token}"),
             (&mut paths.confirm, "/confirm/{token}"),
             (&mut paths.subscribe, "/subscribe"),
+            (&mut paths.preferences, "/preferences/{token}"),
         ] {
             if !list.iter().any(|p| p == root) {
                 list.push(root.to_owned());
             }
         }
-        let clash = paths
-            .unsubscribe
-            .iter()
-            .find(|p| paths.confirm.contains(p) || paths.subscribe.contains(p));
+        let clash = paths.unsubscribe.iter().find(|p| {
+            paths.confirm.contains(p)
+                || paths.subscribe.contains(p)
+                || paths.preferences.contains(p)
+        });
         if let Some(p) = clash {
             return err(format!(
                 "has the path `{p}`, which `serve` uses for sign-ups; choose another"
@@ -105,6 +109,7 @@ mod tests {
         assert_eq!(p.unsubscribe, ["/unsubscribe/{token}"]);
         assert_eq!(p.confirm, ["/confirm/{token}"]);
         assert_eq!(p.subscribe, ["/subscribe"]);
+        assert_eq!(p.preferences, ["/preferences/{token}"]);
         assert_eq!(p.confirm_url, "https://site.example/confirm/{token}");
     }
 
@@ -121,6 +126,10 @@ mod tests {
             ["/nieuwsbrief/confirm/{token}", "/confirm/{token}"]
         );
         assert_eq!(p.subscribe, ["/nieuwsbrief/subscribe", "/subscribe"]);
+        assert_eq!(
+            p.preferences,
+            ["/nieuwsbrief/preferences/{token}", "/preferences/{token}"]
+        );
         assert_eq!(
             p.confirm_url,
             "https://site.example:8443/nieuwsbrief/confirm/{token}"

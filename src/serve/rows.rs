@@ -6,7 +6,9 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::index::{confirm, new_pending, sign_up_again, Again, Change, Outcome};
+use super::index::{
+    confirm, new_pending, set_preferences, sign_up_again, Again, Change, Outcome,
+};
 use super::signup::Link;
 use crate::subscribers::{Batch, Session, SqliteStore, StoreError, Subscriber};
 
@@ -90,5 +92,14 @@ fn apply(b: &Batch<'_>, change: &Change) -> Result<Outcome, StoreError> {
                 }
             },
         },
+        Change::Preferences { token, choice } => {
+            let Some((id, mut s)) = b.by_token(token)? else {
+                return Ok(Outcome::Preferences(None));
+            };
+            if set_preferences(&mut s, choice) {
+                b.save(Some(id), &s)?;
+            }
+            Ok(Outcome::Preferences(Some(s)))
+        }
     }
 }

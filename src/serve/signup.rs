@@ -36,6 +36,8 @@ pub struct SignUp {
     pub address: Address,
     pub name: Option<String>,
     pub categories: Vec<String>,
+    /// The digests asked for (checked against the config); empty: the default.
+    pub digests: Vec<String>,
 }
 
 /// Adds or renews a pending entry for `signup`. Returns it when it needs a
@@ -50,6 +52,7 @@ pub fn sign_up(
         let Some(i) = position(list, &signup.address.email) else {
             let mut s = Subscriber::new(signup.address, signup.name, signup.categories, now);
             s.status = Status::Pending;
+            s.digests = signup.digests;
             list.push(s.clone());
             return Ok(Some(s));
         };
@@ -64,6 +67,7 @@ pub fn sign_up(
         }
         s.subscribed_at = Some(now);
         s.categories = signup.categories;
+        s.digests = signup.digests;
         if signup.name.is_some() {
             s.name = signup.name;
         }

@@ -53,6 +53,10 @@ pub(super) async fn subscribe(
     let Some(signup) = parse_signup(&fields) else {
         return page(StatusCode::BAD_REQUEST, Page::bad_address(&app.site));
     };
+    // A digest the site does not have is a form this site did not make.
+    if signup.digests.len() > 20 || !signup.digests.iter().all(|d| app.config.has_digest(d)) {
+        return app.bad_request(StatusCode::BAD_REQUEST);
+    }
     let Some(slot) = InFlight::take(&app) else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -84,9 +88,10 @@ impl Drop for InFlight {
     }
 }
 
-/// The address, name and categories of a sign-up form; `None` when the
-/// address is not one. Categories come as repeated `category` fields or
-/// one `categories` field separated by `,` or `;`.
+/// The address, name, categories and digests of a sign-up form; `None`
+/// when the address is not one. Categories come as repeated `category`
+/// fields or one `categories` field separated by `,` or `;`; digests as
+/// repeated `digest` fields.
 fn parse_signup(fields: &Fields) -> Option<SignUp> {
     let address = Address::parse(fields.get("email")?).ok()?;
     let name = match fields.get("name") {
@@ -103,10 +108,21 @@ fn parse_signup(fields: &Fields) -> Option<SignUp> {
         return None;
     }
     let categories = clean_categories(&categories).ok()?;
+    let mut digests: Vec<String> = Vec::new();
+    for d in fields
+        .all("digest")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        if !digests.iter().any(|x| x == d) {
+            digests.push(d.to_owned());
+        }
+    }
     Some(SignUp {
         address,
         name,
         categories,
+        digests,
     })
 }
 
@@ -165,13 +181,14 @@ mod tests {
     fn sign_up_forms() {
         let f = Fields::parse(
             None,
-            b"email=+ada%40example.org+&name=Ada&category=Tech&categories=sport%3B+nieuws,tech",
+            b"email=+ada%40example.org+&name=Ada&category=Tech&categories=sport%3B+nieuws,tech&digest=daily&digest=weekly&digest=daily",
         )
         .unwrap();
         let s = parse_signup(&f).unwrap();
         assert_eq!(s.address.email, "ada@example.org");
         assert_eq!(s.name.as_deref(), Some("Ada"));
         assert_eq!(s.categories, ["Tech", "sport", "nieuws"]);
+        assert_eq!(s.digests, ["daily", "weekly"]);
         for bad in [
             &b"email=not-an-address"[..],
             b"name=Ada",
