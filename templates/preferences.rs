@@ -34,6 +34,8 @@ pub struct Words {
     pub unknown_categories: &'static str,
     pub bad_date: &'static str,
     pub no_digest: &'static str,
+    /// `{digest}` is the name the form sent.
+    pub unknown_digest: &'static str,
 }
 
 pub static NL: Words = Words {
@@ -49,6 +51,7 @@ pub static NL: Words = Words {
     unknown_categories: "Deze rubrieken bestaan niet en zijn weggelaten:",
     bad_date: "Die datum kunnen we niet lezen; je pauze is niet veranderd.",
     no_digest: "Kies minstens één nieuwsbrief; wil je niets meer ontvangen, meld je dan af.",
+    unknown_digest: "De nieuwsbrief “{digest}” bestaat niet; er is niets opgeslagen.",
 };
 
 pub static EN: Words = Words {
@@ -64,6 +67,7 @@ pub static EN: Words = Words {
     unknown_categories: "These topics do not exist and were left out:",
     bad_date: "We cannot read that date; your pause was not changed.",
     no_digest: "Choose at least one newsletter; to get nothing at all, unsubscribe.",
+    unknown_digest: "There is no newsletter “{digest}”; nothing was saved.",
 };
 
 impl Words {

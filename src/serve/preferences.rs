@@ -175,7 +175,10 @@ pub(super) async fn save_preferences(
         Ok(read) => read,
         Err(refused) => {
             let note = match refused {
-                Refused::UnknownDigest(_) => app.site_strings_bad_request(),
+                Refused::UnknownDigest(name) => {
+                    let name: String = name.chars().take(40).collect();
+                    w.unknown_digest.replace("{digest}", &name)
+                }
                 Refused::NoDigest => w.no_digest.to_owned(),
                 Refused::BadDate => w.bad_date.to_owned(),
             };
@@ -224,15 +227,6 @@ fn answer(app: &App, s: &Subscriber, status: StatusCode, notes: Vec<String>) -> 
         ),
         Status::Unsubscribed => page(StatusCode::OK, Page::unsubscribed(&app.site, &s.email)),
         Status::Pending | Status::Bounced => app.not_found(),
-    }
-}
-
-impl App {
-    /// The bad-request page's words, as a note on the form.
-    fn site_strings_bad_request(&self) -> String {
-        crate::templates::strings::PageStrings::of(self.site.language)
-            .bad_request_text
-            .to_owned()
     }
 }
 

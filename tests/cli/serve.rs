@@ -1063,4 +1063,221 @@ fn serve_works_on_an_sqlite_list_and_sees_other_writers() {
         Some(Status::Active)
     );
     assert_eq!(load().len(), 5);
+// ------------------------------------------------------------ preferences
+
+const DIGESTS: &str = "
+[digests.weekly]
+[digests.daily]
+cron = \"0 7 * * *\"
+window_days = 1
+";
+
+/// The fixture site (categories community, engineering, links), two
+/// digests, `n` readers.
+fn setup_preferences(n: usize) -> Postbode {
+    Postbode::new()
+        .site("digest_en")
+        .config(&format!("{SITE}language = \"en\"\n{SENDER}{DIGESTS}"))
+        .file(LIST, subscribers_yaml(n, &[]))
+}
+
+#[test]
+fn the_preference_page_shows_and_saves_digests_categories_and_pause() {
+    let pb = setup_preferences(2);
+    let server = Server::start(&pb);
+    let token = server.token(&reader(0));
+    let url = server.url(&format!("/preferences/{token}"));
+
+    // GET shows the choice and changes nothing.
+    let before = server.list_bytes();
+    let r = get(&url);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_secure_headers(&r);
+    assert!(r.body.contains("<h1>Your preferences</h1>"), "{}", r.body);
+    assert!(r.body.contains(&reader(0)), "{}", r.body);
+    for (name, value, checked) in [
+        ("digest", "daily", false),
+        ("digest", "weekly", true),
+        ("category", "community", false),
+        ("category", "engineering", false),
+        ("category", "links", false),
+    ] {
+        let input = format!("<input type=\"checkbox\" name=\"{name}\" value=\"{value}\"");
+        let at = r
+            .body
+            .find(&input)
+            .unwrap_or_else(|| panic!("{input}\n{}", r.body));
+        let tag = &r.body[at..at + r.body[at..].find('>').unwrap()];
+        assert_eq!(tag.contains("checked"), checked, "{tag}");
+    }
+    assert!(r
+        .body
+        .contains("type=\"date\" id=\"paused_until\" name=\"paused_until\" value=\"\""));
+    assert!(!r.body.contains("action="), "posts back to itself");
+    assert_eq!(server.list_bytes(), before);
+
+    // POST saves; a category the site does not have is left out, and said.
+    let r = post_form(
+        &url,
+        &[
+            ("digest", "daily"),
+            ("digest", "weekly"),
+            ("category", "Engineering"),
+            ("category", "golf"),
+            ("paused_until", "2099-01-04"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_secure_headers(&r);
+    assert!(r.body.contains("Your preferences are saved."), "{}", r.body);
+    assert!(
+        r.body
+            .contains("These topics do not exist and were left out: golf"),
+        "{}",
+        r.body
+    );
+    server.wait_for_log(&format!("preferences of {} saved", reader(0)));
+    let s = subscribers::find(&server.list(), &reader(0))
+        .unwrap()
+        .clone();
+    assert_eq!(s.digests, ["daily", "weekly"]);
+    assert_eq!(s.categories, ["engineering"]);
+    assert_eq!(
+        s.paused_until.map(|d| d.to_string()).as_deref(),
+        Some("2099-01-04")
+    );
+    assert_eq!(s.status, Status::Active);
+    let other = subscribers::find(&server.list(), &reader(1))
+        .unwrap()
+        .clone();
+    assert!(other.digests.is_empty() && other.paused_until.is_none());
+    // The page shows what was saved.
+    let r = get(&url);
+    assert!(r.body.contains("value=\"2099-01-04\""), "{}", r.body);
+
+    // The default digest alone, no categories, no pause: back to the start.
+    let r = post_form(&url, &[("digest", "weekly"), ("paused_until", "")]);
+    assert_eq!(r.status, 200);
+    let s = subscribers::find(&server.list(), &reader(0))
+        .unwrap()
+        .clone();
+    assert!(s.digests.is_empty() && s.categories.is_empty() && s.paused_until.is_none());
+}
+
+#[test]
+fn the_preference_page_refuses_what_the_site_does_not_have_and_keeps_404_rules() {
+    let pb = setup_preferences(1);
+    let server = Server::start(&pb);
+    let token = server.token(&reader(0));
+    let url = server.url(&format!("/preferences/{token}"));
+    let before = server.list_bytes();
+    for (fields, says) in [
+        (
+            &[("digest", "hourly")][..],
+            "There is no newsletter “hourly”",
+        ),
+        (
+            &[("category", "links")][..],
+            "Choose at least one newsletter",
+        ),
+        (
+            &[("digest", "daily"), ("paused_until", "soon")][..],
+            "We cannot read that date",
+        ),
+    ] {
+        let r = post_form(&url, fields);
+        assert_eq!(r.status, 400, "{fields:?}: {}", r.body);
+        assert!(r.body.contains(says), "{fields:?}: {}", r.body);
+        assert!(r.body.contains("<form method=\"post\">"), "the form again");
+    }
+    assert_eq!(server.list_bytes(), before, "nothing saved");
+
+    // Unknown and malformed tokens: the one 404 page, GET or POST.
+    let not_found = get(&server.url("/nothing-here"));
+    assert_eq!(not_found.status, 404);
+    for r in [
+        get(&server.url(&format!("/preferences/{}", "0".repeat(32)))),
+        post_form(
+            &server.url(&format!("/preferences/{}", "0".repeat(32))),
+            &[("digest", "daily")],
+        ),
+        get(&server.url("/preferences/a%20b")),
+    ] {
+        assert_eq!(r.status, 404);
+        assert_secure_headers(&r);
+        assert_eq!(r.shape(), not_found.shape());
+    }
+
+    // An unsubscribed reader's link shows that, and saves nothing.
+    one_click(&server.url(&format!("/unsubscribe/{token}")));
+    let before = server.list_bytes();
+    let r = post_form(&url, &[("digest", "daily")]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("You are unsubscribed"), "{}", r.body);
+    assert_eq!(server.list_bytes(), before);
+}
+
+#[test]
+fn sign_up_takes_digests_and_refuses_unknown_ones() {
+    let pb = setup_preferences(0);
+    let server = Server::start(&pb);
+    let r = post_form(
+        &server.url("/subscribe"),
+        &[("email", "new@example.org"), ("digest", "daily")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    server.wait_for_log("sign-up of new@example.org");
+    let s = subscribers::find(&server.list(), "new@example.org")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (s.status, s.digests),
+        (Status::Pending, vec!["daily".to_owned()])
+    );
+    let r = post_form(
+        &server.url("/subscribe"),
+        &[("email", "other@example.org"), ("digest", "hourly")],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(subscribers::find(&server.list(), "other@example.org").is_none());
+}
+
+#[test]
+fn every_digest_mail_links_to_the_preference_page_beside_unsubscribe() {
+    let pb = setup_preferences(1).args([
+        "send",
+        "--digest",
+        "weekly",
+        "--since",
+        "2026-11-16",
+        "--until",
+        "2026-11-23",
+    ]);
+    pb.succeeds();
+    let token = subscribers::find(
+        &subscribers::load(&pb.path().join(LIST)).unwrap(),
+        &reader(0),
+    )
+    .unwrap()
+    .token
+    .clone();
+    let outbox = pb.path().join("outbox");
+    let folder = std::fs::read_dir(&outbox)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let raw = std::fs::read_to_string(folder.join(format!("{}.eml", reader(0)))).unwrap();
+    // Quoted-printable soft breaks and `=3D` undone.
+    let text = raw.replace("=\r\n", "").replace("=3D", "=");
+    let link = format!("https://leestmeer.example.org/preferences/{token}");
+    assert!(
+        text.contains(&format!("<a href=\"{link}\"")) && text.contains(">Preferences</a>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Preferences:\r\n{link}\r\n")),
+        "{text}"
+    );
 }
