@@ -41,7 +41,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn empty(kind: Kind) -> Report {
+    pub(crate) fn empty(kind: Kind) -> Report {
         Report {
             kind,
             permanent: Vec::new(),

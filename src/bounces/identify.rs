@@ -108,7 +108,14 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        if report.list_ids.contains(&self.list_id) {
+        // A named digest's list is `<name>.<the site's list>`.
+        let ours = |id: &String| {
+            id == &self.list_id
+                || id
+                    .strip_suffix(self.list_id.as_str())
+                    .is_some_and(|head| head.ends_with('.'))
+        };
+        if report.list_ids.iter().any(ours) {
             for a in failed() {
                 if let Some(i) = self.address(a) {
                     return Some((i, By::ListId));
@@ -128,5 +135,37 @@ impl<'a> Index<'a> {
         let mut pieces = local.split('.');
         let (_hash, tag) = (pieces.next()?, pieces.next()?.to_ascii_lowercase());
         is_tag(&tag).then_some(tag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounces::classify::Report;
+    use crate::bounces::Kind;
+    use crate::subscribers::{Address, Subscriber};
+
+    #[test]
+    fn a_named_digests_list_id_is_ours_too() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-16T08:00:00+01:00").unwrap();
+        let list = [Subscriber::new(
+            Address::parse("ada@example.org").unwrap(),
+            None,
+            vec![],
+            at,
+        )];
+        let index = Index::new(&list, None, "example.org", "leestmeer.example.org");
+        let bounce = |list_id: &str| {
+            let mut r = Report::empty(Kind::Dsn);
+            r.permanent = vec!["ada@example.org".into()];
+            r.list_ids = vec![list_id.into()];
+            index.identify(&r).map(|(i, by)| (i, by.as_str()))
+        };
+        for ours in ["leestmeer.example.org", "daily.leestmeer.example.org"] {
+            assert_eq!(bounce(ours), Some((0, "List-Id and address")), "{ours}");
+        }
+        for theirs in ["otherleestmeer.example.org", "example.org"] {
+            assert_eq!(bounce(theirs), None, "{theirs}");
+        }
     }
 }

@@ -626,6 +626,7 @@ mod tests {
                 address: Address::parse(email).unwrap(),
                 name: None,
                 categories: vec![],
+                digests: vec![],
             },
             at: at(),
         }

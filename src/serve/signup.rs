@@ -233,6 +233,7 @@ mod tests {
             address: Address::parse(email).unwrap(),
             name: None,
             categories: vec!["tech".into()],
+            digests: vec![],
         }
     }
 
