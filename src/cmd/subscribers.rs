@@ -275,6 +275,9 @@ fn summary(all: &[Subscriber], shown: usize) -> String {
 
 fn table(w: &mut dyn Write, list: &[&Subscriber], why: &[Option<&Entry>]) -> io::Result<()> {
     let with_why = why.iter().any(Option::is_some);
+    // Lists from before digests keep the columns they had.
+    let with_digests = list.iter().any(|s| !s.digests.is_empty());
+    let with_pause = list.iter().any(|s| s.paused_until.is_some());
     let rows: Vec<Vec<String>> = list
         .iter()
         .zip(why)
@@ -291,6 +294,16 @@ fn table(w: &mut dyn Write, list: &[&Subscriber], why: &[Option<&Entry>]) -> io:
             if with_why {
                 row.push(why_text(*why));
             }
+            if with_digests {
+                row.push(if s.digests.is_empty() {
+                    "-".into()
+                } else {
+                    s.digests.join(", ")
+                });
+            }
+            if with_pause {
+                row.push(s.paused_until.map_or_else(|| "-".into(), |d| d.to_string()));
+            }
             row
         })
         .collect();
@@ -306,6 +319,12 @@ fn table(w: &mut dyn Write, list: &[&Subscriber], why: &[Option<&Entry>]) -> io:
     .to_vec();
     if with_why {
         header.push("LAST REPORT".into());
+    }
+    if with_digests {
+        header.push("DIGESTS".into());
+    }
+    if with_pause {
+        header.push("PAUSED UNTIL".into());
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {

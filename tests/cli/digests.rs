@@ -440,6 +440,21 @@ fn subscriber_commands_take_digests() {
         ]
     );
     s.fails(&["subscribers", "list", "--digest", "hourly"]);
+    let table = s.ok(&["subscribers", "list", "--digest", "weekly"]).stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].ends_with("BOUNCES  DIGESTS        PAUSED UNTIL"),
+        "{table}"
+    );
+    assert!(
+        lines[1].starts_with("ada@example.org") && lines[1].ends_with("0  -              -"),
+        "{table}"
+    );
+    assert!(
+        lines[3].ends_with("0  -              2099-01-01"),
+        "{table}"
+    );
+    assert!(lines[4].ends_with("0  daily, weekly  -"), "{table}");
 
     s.file(
         "new.csv",
