@@ -279,7 +279,8 @@ pub fn send(
             id: stored.meta.id.clone(),
         });
     }
-    deliver_stored(config, &sender, &mut stored, stop, on)
+    let today = Utc::now().with_timezone(&site.timezone).date_naive();
+    deliver_stored(config, &sender, &mut stored, today, stop, on)
 }
 
 /// The status line for an editor's note, with what it lost on the way.
@@ -480,6 +481,7 @@ fn deliver_stored(
     config: &Config,
     sender: &SenderSettings,
     stored: &mut Stored,
+    today: chrono::NaiveDate,
     stop: &AtomicBool,
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<Sent> {
@@ -493,7 +495,6 @@ fn deliver_stored(
     // So does someone who paused or left this digest meanwhile.
     let active = if changed_since(&config.subscribers.file, stored.meta.created_at) {
         let (digest, default) = (config.digest_name(), config.default_digest());
-        let today = Utc::now().date_naive();
         Some(
             Store::open(&config.subscribers.file)
                 .load()?
