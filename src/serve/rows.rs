@@ -6,9 +6,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::index::{
-    confirm, new_pending, set_preferences, sign_up_again, Again, Change, Outcome,
-};
+use super::index::{confirm, new_pending, set_preferences, sign_up_again, Again, Change, Outcome};
 use super::signup::Link;
 use crate::subscribers::{Batch, Session, SqliteStore, StoreError, Subscriber};
 

@@ -1063,6 +1063,8 @@ fn serve_works_on_an_sqlite_list_and_sees_other_writers() {
         Some(Status::Active)
     );
     assert_eq!(load().len(), 5);
+}
+
 // ------------------------------------------------------------ preferences
 
 const DIGESTS: &str = "
