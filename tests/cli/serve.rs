@@ -1283,3 +1283,33 @@ fn every_digest_mail_links_to_the_preference_page_beside_unsubscribe() {
         "{text}"
     );
 }
+
+#[test]
+fn preferences_are_saved_row_by_row_on_an_sqlite_list() {
+    let pb = Postbode::new()
+        .site("digest_en")
+        .config(&format!(
+            "{SITE}language = \"en\"\n{SENDER}{DIGESTS}\n[subscribers]\nfile = \"list.sqlite\"\n"
+        ))
+        .args(["subscribers", "add", "ada@example.org"]);
+    pb.succeeds();
+    let store = subscribers::Store::open(pb.path().join("list.sqlite"));
+    let token = store.find("ada@example.org").unwrap().unwrap().token;
+    let server = Server::start(&pb);
+    let r = post_form(
+        &server.url(&format!("/preferences/{token}")),
+        &[
+            ("digest", "daily"),
+            ("category", "links"),
+            ("paused_until", "2099-02-01"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = store.find("ada@example.org").unwrap().unwrap();
+    assert_eq!(s.digests, ["daily"]);
+    assert_eq!(s.categories, ["links"]);
+    assert_eq!(
+        s.paused_until.map(|d| d.to_string()).as_deref(),
+        Some("2099-02-01")
+    );
+}
