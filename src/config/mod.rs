@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub mod theme;
 mod digests;
 mod links;
+pub mod theme;
 mod values;
 
 pub use digests::{valid_name as valid_digest_name, Digest, DigestTable, UnknownDigest, WEEKLY};
