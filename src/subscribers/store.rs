@@ -43,10 +43,14 @@ impl YamlStore {
 
     /// Reads and validates the list (a missing file is an empty list).
     pub fn load(&self) -> Result<Vec<Subscriber>, StoreError> {
-        match read(&self.path)? {
-            Some(text) => parse_list(&self.path, &text),
-            None => Ok(Vec::new()),
-        }
+        let Some(text) = read(&self.path)? else {
+            return Ok(Vec::new());
+        };
+        let raw = format::parse(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
+        // The entries own their strings: the text can go before the
+        // list is checked.
+        drop(text);
+        validated(&self.path, raw)
     }
 
     /// The list as delivery needs it: every entry with a token that is

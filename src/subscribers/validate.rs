@@ -56,17 +56,23 @@ pub fn check(path: &Path) -> Vec<String> {
 }
 
 /// Turns entries as read into subscribers, and lists what is wrong with them.
+/// An entry's line and the problems found converting it.
+type LineProblems = (Option<usize>, Vec<Problem>);
+
 pub(super) fn validate(raw: Vec<format::RawEntry>) -> (Vec<Subscriber>, Vec<Problem>) {
-    let converted: Vec<_> = raw
+    // Subscribers and the rest are collected apart, so that no buffer of
+    // whole tuples sits beside the list: loading is this crate's peak.
+    let (list, rest): (Vec<Subscriber>, Vec<LineProblems>) = raw
         .into_par_iter()
         .enumerate()
-        .map(|(index, e)| convert(index, e))
-        .collect();
-    let mut list = Vec::with_capacity(converted.len());
-    let mut lines = Vec::with_capacity(converted.len());
+        .map(|(index, e)| {
+            let (subscriber, line, problem) = convert(index, e);
+            (subscriber, (line, problem))
+        })
+        .unzip();
+    let mut lines = Vec::with_capacity(rest.len());
     let mut problems = Vec::new();
-    for (subscriber, line, problem) in converted {
-        list.push(subscriber);
+    for (line, problem) in rest {
         lines.push(line);
         problems.extend(problem);
     }
