@@ -102,25 +102,7 @@ fn sqlite(bin: &Path, dir: &Path) {
     );
     let server = site.serve(bin);
     let stop = Arc::new(AtomicBool::new(false));
-    let adder = {
-        let stop = Arc::clone(&stop);
-        let (bin, config) = (bin.to_owned(), site.config.clone());
-        std::thread::spawn(move || {
-            let mut added = 0usize;
-            while !stop.load(Ordering::Acquire) {
-                let ok = Command::new(&bin)
-                    .arg("--config")
-                    .arg(&config)
-                    .args(["subscribers", "add", &format!("loop{added}@added.example")])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success());
-                added += usize::from(ok);
-            }
-            added
-        })
-    };
+    let adder = add_loop(bin, &site.config, Duration::ZERO, &stop);
     let acknowledged = Mutex::new(Vec::new());
     let errors = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
@@ -142,7 +124,7 @@ fn sqlite(bin: &Path, dir: &Path) {
     });
     let took = start.elapsed();
     stop.store(true, Ordering::Release);
-    let added = adder.join().expect("adder");
+    let (added, _) = adder.join().expect("adder");
     let (rss, hwm) = server.memory();
     drop(server);
     let acknowledged = acknowledged.into_inner().expect("lock");
@@ -244,31 +226,7 @@ fn unsubscribe(bin: &Path, dir: &Path, pristine: &Path) {
             .unwrap_or(0),
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let adder = {
-        let stop = Arc::clone(&stop);
-        let (bin, config) = (bin.to_owned(), site.config.clone());
-        std::thread::spawn(move || {
-            let mut added = 0usize;
-            let mut failed = 0usize;
-            while !stop.load(Ordering::Acquire) {
-                let ok = Command::new(&bin)
-                    .arg("--config")
-                    .arg(&config)
-                    .args(["subscribers", "add", &format!("loop{added}@added.example")])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success());
-                if ok {
-                    added += 1;
-                } else {
-                    failed += 1;
-                }
-                std::thread::sleep(pause);
-            }
-            (added, failed)
-        })
-    };
+    let adder = add_loop(bin, &site.config, pause, &stop);
     let acknowledged = Mutex::new(Vec::new());
     let errors = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
@@ -324,6 +282,38 @@ fn unsubscribe(bin: &Path, dir: &Path, pristine: &Path) {
     println!(
         "  adds: {added} done ({add_failed} failed), {adds_found} on the list; acknowledged unsubscribes missing from the list: {lost}"
     );
+}
+
+/// `postbode subscribers add` in a loop, `pause` apart, until `stop`;
+/// the adds done and failed.
+fn add_loop(
+    bin: &Path,
+    config: &Path,
+    pause: Duration,
+    stop: &Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(usize, usize)> {
+    let stop = Arc::clone(stop);
+    let (bin, config) = (bin.to_owned(), config.to_owned());
+    std::thread::spawn(move || {
+        let (mut added, mut failed) = (0usize, 0usize);
+        while !stop.load(Ordering::Acquire) {
+            let ok = Command::new(&bin)
+                .arg("--config")
+                .arg(&config)
+                .args(["subscribers", "add", &format!("loop{added}@added.example")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                added += 1;
+            } else {
+                failed += 1;
+            }
+            std::thread::sleep(pause);
+        }
+        (added, failed)
+    })
 }
 
 /// 700 idle connections, then real requests.

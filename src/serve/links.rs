@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::index::{Change, Outcome};
-use super::respond::{blocking, now, page, read_form, token};
+use super::respond::{blocking, find, now, page, read_form, token};
 use super::signup::Link;
 use super::{App, Shared};
 use crate::subscribers::{Status, Subscriber};
@@ -35,17 +35,6 @@ fn unsubscribe_status_page(app: &App, s: &Subscriber, status: StatusCode) -> Res
     } else {
         page(status, Page::unsubscribe_ask(&app.site, &s.email))
     }
-}
-
-/// The subscriber with `token`. Unknown tokens, the ones anybody can make
-/// up, are answered from memory without a thread, a lock or a read.
-async fn find(app: &App, token: &str) -> Result<Option<Subscriber>, String> {
-    if app.index.surely_unknown(token) {
-        return Ok(None);
-    }
-    let index = app.index.clone();
-    let token = token.to_owned();
-    blocking(move || index.by_token(&token)).await
 }
 
 pub(super) async fn unsubscribe(

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use super::form::Fields;
 use super::index::{Change, Choice, Outcome};
-use super::respond::{blocking, page, read_form, token};
+use super::respond::{find, page, read_form, token};
 use super::{App, Shared};
 use crate::subscribers::{same_category, Status, Subscriber};
 use crate::templates::pages::Page;
@@ -143,11 +143,7 @@ pub(super) async fn preferences_page(
     let Some(token) = token(path) else {
         return app.not_found();
     };
-    if app.index.surely_unknown(&token) {
-        return app.not_found();
-    }
-    let index = app.index.clone();
-    match blocking(move || index.by_token(&token)).await {
+    match find(&app, &token).await {
         Ok(Some(s)) => answer(&app, &s, StatusCode::OK, Vec::new()),
         Ok(None) => app.not_found(),
         Err(e) => app.unavailable(e),
@@ -182,8 +178,7 @@ pub(super) async fn save_preferences(
                 Refused::NoDigest => w.no_digest.to_owned(),
                 Refused::BadDate => w.bad_date.to_owned(),
             };
-            let index = app.index.clone();
-            return match blocking(move || index.by_token(&token)).await {
+            return match find(&app, &token).await {
                 Ok(Some(s)) => answer(&app, &s, StatusCode::BAD_REQUEST, vec![note]),
                 Ok(None) => app.not_found(),
                 Err(e) => app.unavailable(e),
@@ -191,9 +186,7 @@ pub(super) async fn save_preferences(
         }
     };
     // Only active readers choose; the others see what their link shows.
-    let index = app.index.clone();
-    let holder = token.clone();
-    match blocking(move || index.by_token(&holder)).await {
+    match find(&app, &token).await {
         Ok(Some(s)) if s.status == Status::Active => {}
         Ok(Some(s)) => return answer(&app, &s, StatusCode::OK, Vec::new()),
         Ok(None) => return app.not_found(),

@@ -14,6 +14,7 @@ use super::form::Fields;
 use super::{App, Shared, BODY_LIMIT, READ_TIMEOUT};
 use crate::output::error_chain;
 use crate::subscribers;
+use crate::subscribers::Subscriber;
 use crate::templates::pages::Page;
 
 /// Headers for every response: nothing cached (pages name addresses and
@@ -92,6 +93,17 @@ pub(super) fn token(path: Result<Path<String>, PathRejection>) -> Option<String>
         && token.len() <= 256
         && !token.chars().any(|c| c.is_control() || c.is_whitespace());
     ok.then_some(token)
+}
+
+/// The subscriber with `token`. Unknown tokens, the ones anybody can make
+/// up, are answered from memory without a thread, a lock or a read.
+pub(super) async fn find(app: &App, token: &str) -> Result<Option<Subscriber>, String> {
+    if app.index.surely_unknown(token) {
+        return Ok(None);
+    }
+    let index = app.index.clone();
+    let token = token.to_owned();
+    blocking(move || index.by_token(&token)).await
 }
 
 /// Runs a store call on a blocking thread.
