@@ -39,9 +39,10 @@ pub struct Settings {
     pub dry_run: bool,
     pub now: DateTime<FixedOffset>,
     pub return_path: Option<ReturnPath>,
-    /// Our `Message-ID` domain and `List-Id`.
+    /// Our `Message-ID` domain and `List-Id`s (the site's, and those of
+    /// digests that set their own).
     pub domain: String,
-    pub list_id: String,
+    pub list_ids: Vec<String>,
 }
 
 /// One message as read from a mailbox.
@@ -122,7 +123,7 @@ fn decide_all(
             list,
             settings.return_path.as_ref(),
             &settings.domain,
-            &settings.list_id,
+            &settings.list_ids,
         );
         batch.iter().map(|c| index.identify(&c.report)).collect()
     };

@@ -41,8 +41,9 @@ pub struct Index<'a> {
     return_path: Option<&'a ReturnPath>,
     /// Our `Message-ID` domain, lower-case.
     domain: String,
-    /// Our `List-Id`, lower-case, without brackets.
-    list_id: String,
+    /// Our `List-Id`s (the site's, and those of digests that set their
+    /// own), lower-case, without brackets.
+    list_ids: Vec<String>,
 }
 
 impl<'a> Index<'a> {
@@ -50,7 +51,7 @@ impl<'a> Index<'a> {
         list: &[Subscriber],
         return_path: Option<&'a ReturnPath>,
         domain: &str,
-        list_id: &str,
+        list_ids: &[String],
     ) -> Index<'a> {
         let mut by_address = HashMap::with_capacity(list.len());
         let mut by_tag = HashMap::with_capacity(list.len());
@@ -66,7 +67,11 @@ impl<'a> Index<'a> {
             by_tag,
             return_path,
             domain: domain.to_ascii_lowercase(),
-            list_id: list_id.to_ascii_lowercase(),
+            list_ids: list_ids
+                .iter()
+                .filter(|id| !id.is_empty())
+                .map(|id| id.to_ascii_lowercase())
+                .collect(),
         }
     }
 
@@ -108,12 +113,15 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        // A named digest's list is `<name>.<the site's list>`.
+        // A named digest's list is `<name>.<the site's list>`, unless it
+        // sets its own.
         let ours = |id: &String| {
-            id == &self.list_id
-                || id
-                    .strip_suffix(self.list_id.as_str())
-                    .is_some_and(|head| head.ends_with('.'))
+            self.list_ids.iter().any(|list| {
+                id == list
+                    || id
+                        .strip_suffix(list.as_str())
+                        .is_some_and(|head| head.ends_with('.'))
+            })
         };
         if report.list_ids.iter().any(ours) {
             for a in failed() {
@@ -146,7 +154,7 @@ mod tests {
     use crate::subscribers::{Address, Subscriber};
 
     #[test]
-    fn a_named_digests_list_id_is_ours_too() {
+    fn named_digests_list_ids_are_ours_too() {
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-16T08:00:00+01:00").unwrap();
         let list = [Subscriber::new(
             Address::parse("ada@example.org").unwrap(),
@@ -154,17 +162,22 @@ mod tests {
             vec![],
             at,
         )];
-        let index = Index::new(&list, None, "example.org", "leestmeer.example.org");
+        let ids = ["leestmeer.example.org".into(), "Weekend.Example.net".into()];
+        let index = Index::new(&list, None, "example.org", &ids);
         let bounce = |list_id: &str| {
             let mut r = Report::empty(Kind::Dsn);
             r.permanent = vec!["ada@example.org".into()];
             r.list_ids = vec![list_id.into()];
             index.identify(&r).map(|(i, by)| (i, by.as_str()))
         };
-        for ours in ["leestmeer.example.org", "daily.leestmeer.example.org"] {
+        for ours in [
+            "leestmeer.example.org",
+            "daily.leestmeer.example.org",
+            "weekend.example.net",
+        ] {
             assert_eq!(bounce(ours), Some((0, "List-Id and address")), "{ours}");
         }
-        for theirs in ["otherleestmeer.example.org", "example.org"] {
+        for theirs in ["otherleestmeer.example.org", "example.org", "example.net"] {
             assert_eq!(bounce(theirs), None, "{theirs}");
         }
     }

@@ -183,10 +183,16 @@ fn settings(config: &Config, dry_run: bool) -> Result<Settings> {
         .transpose()?;
     // Without a valid sender there are no ids of ours to recognize, but
     // reports that name an address still work.
-    let (domain, list_id) = match SenderSettings::resolve(&config.sender) {
-        Ok(s) => (s.domain, s.list_id),
-        Err(_) => (String::new(), String::new()),
+    let (domain, mut list_ids) = match SenderSettings::resolve(&config.sender) {
+        Ok(s) => (s.domain, vec![s.list_id]),
+        Err(_) => (String::new(), Vec::new()),
     };
+    // Digests with a `list_id` of their own.
+    for digest in config.digests().iter().filter(|d| d.list_id.is_some()) {
+        if let Ok(s) = SenderSettings::resolve(&config.for_digest(digest).sender) {
+            list_ids.push(s.list_id);
+        }
+    }
     Ok(Settings {
         bounce_limit: config.delivery.bounce_limit.unwrap_or(DEFAULT_BOUNCE_LIMIT),
         soft_days: config.bounces.as_ref().map_or(14, |b| b.soft_days),
@@ -194,7 +200,7 @@ fn settings(config: &Config, dry_run: bool) -> Result<Settings> {
         now: Local::now().fixed_offset(),
         return_path,
         domain,
-        list_id,
+        list_ids,
     })
 }
 

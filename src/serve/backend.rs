@@ -1,20 +1,27 @@
 //! What `serve`'s in-memory index needs from a subscriber store: a cheap
 //! version to tell whether the stored list changed, the whole list, the
-//! writers' lock, and a way to store a few changed entries.
+//! entries another writer changed, the writers' lock, and a way to store a
+//! few changed entries.
 //!
 //! The YAML file implements it here: its version is the file's device,
 //! inode, size and modification time (writers replace the file by a rename,
-//! editors write it in place; either changes one of them), and storing
-//! rewrites the file. A store that can change single rows (SQLite) stores
-//! only the entries it is told changed.
+//! editors write it in place; either changes one of them), another writer's
+//! change is read through the prints of the text in memory (see
+//! [`Prints`]), and storing rewrites the file. A store that can change
+//! single rows (SQLite) stores only the entries it is told changed.
 
 use std::any::Any;
+use std::sync::Mutex;
 
-use crate::subscribers::{Stamp, Store, StoreError, Subscriber};
+use crate::subscribers::{Prints, Stamp, StoreError, Subscriber, YamlStore};
 
 /// Identifies one state of the stored list; equal versions, equal lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(pub [u64; 5]);
+
+/// Entries another writer changed: each one's position and what it was
+/// before (`None`: added), and the stored list's version.
+pub type CaughtUp = (Vec<(usize, Option<Subscriber>)>, Option<Version>);
 
 /// A subscriber store as `serve` uses it.
 pub trait Backend: Send + Sync + 'static {
@@ -26,6 +33,13 @@ pub trait Backend: Send + Sync + 'static {
     /// list is read, so a change in between makes the next check reload.
     fn load_all(&self) -> Result<(Vec<Subscriber>, Option<Version>), StoreError>;
 
+    /// Brings `list` (as last loaded or stored) up to date with the stored
+    /// list by reading only what changed, when the store can tell; `None`
+    /// (and `list` as it was): load it all.
+    fn catch_up(&self, _list: &mut Vec<Subscriber>) -> Result<Option<CaughtUp>, StoreError> {
+        Ok(None)
+    }
+
     /// Holds off every other writer (other processes included) until the
     /// returned guard is dropped.
     fn lock(&self) -> Result<Box<dyn Any>, StoreError>;
@@ -35,18 +49,52 @@ pub trait Backend: Send + Sync + 'static {
     fn store(&self, list: &[Subscriber], changed: &[usize]) -> Result<Option<Version>, StoreError>;
 }
 
-impl Backend for Store {
+/// A YAML list file and the prints of the text last loaded or stored.
+pub struct YamlFile {
+    file: YamlStore,
+    prints: Mutex<Option<Prints>>,
+}
+
+impl YamlFile {
+    pub fn new(file: YamlStore) -> YamlFile {
+        YamlFile {
+            file,
+            prints: Mutex::new(None),
+        }
+    }
+
+    fn set_prints(&self, prints: Option<Prints>) {
+        *self.prints.lock().unwrap_or_else(|p| p.into_inner()) = prints;
+    }
+}
+
+impl Backend for YamlFile {
     fn version(&self) -> Result<Option<Version>, StoreError> {
-        file_version(self)
+        Ok(Stamp::of(self.file.path())?.map(|Stamp(v)| Version(v)))
     }
 
     fn load_all(&self) -> Result<(Vec<Subscriber>, Option<Version>), StoreError> {
-        let version = file_version(self)?;
-        Ok((self.load()?, version))
+        let version = self.version()?;
+        self.set_prints(None);
+        let (list, prints) = self.file.load_printed()?;
+        self.set_prints(prints);
+        Ok((list, version))
+    }
+
+    fn catch_up(&self, list: &mut Vec<Subscriber>) -> Result<Option<CaughtUp>, StoreError> {
+        let version = self.version()?;
+        let mut prints = self.prints.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(prints) = prints.as_mut() else {
+            return Ok(None);
+        };
+        Ok(self
+            .file
+            .catch_up(list, prints)?
+            .map(|changes| (changes, version)))
     }
 
     fn lock(&self) -> Result<Box<dyn Any>, StoreError> {
-        Ok(Box::new(self.lock_writers()?))
+        Ok(Box::new(self.file.lock_writers()?))
     }
 
     fn store(
@@ -54,11 +102,9 @@ impl Backend for Store {
         list: &[Subscriber],
         _changed: &[usize],
     ) -> Result<Option<Version>, StoreError> {
-        self.replace(list)?;
-        file_version(self)
+        self.set_prints(None);
+        let prints = self.file.replace_printed(list)?;
+        self.set_prints(prints);
+        self.version()
     }
-}
-
-fn file_version(store: &Store) -> Result<Option<Version>, StoreError> {
-    Ok(Stamp::of(store.path())?.map(|Stamp(v)| Version(v)))
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 use tokio::sync::oneshot;
 
-use super::backend::{Backend, Version};
+use super::backend::{Backend, Version, YamlFile};
 use super::rows::Rows;
 use super::signup::{fresh, Link, SignUp};
 use crate::subscribers::{new_token, Status, Store, StoreError, Subscriber};
@@ -35,10 +35,6 @@ use crate::subscribers::{new_token, Status, Store, StoreError, Subscriber};
 /// How old the last look at the stored list may be when a request names a
 /// token that is not on the list.
 pub const RECHECK: Duration = Duration::from_secs(1);
-
-/// How often the writer reads a list another process changed outside the
-/// store's lock before it reads it under the lock.
-const OPTIMISTIC_TRIES: u32 = 3;
 
 /// One change a request asks for.
 #[derive(Debug, Clone)]
@@ -224,6 +220,35 @@ impl Snapshot {
         }
     }
 
+    /// Updates the indexes for entries another writer changed (each with
+    /// what it was before; `None`: added at its position). False when a
+    /// changed entry has the token or the address of another entry (a hand
+    /// edit): the list must then be read whole, which reports it.
+    fn caught_up(&mut self, changes: &[(usize, Option<Subscriber>)]) -> bool {
+        for (i, old) in changes {
+            let Some(old) = old else { continue };
+            if self.position(&old.token) == Some(*i) {
+                self.forget_token(&old.token);
+            }
+            let hash = self.hasher.hash_one(identity(&old.key()));
+            if self.by_address.get(&hash) == Some(&(*i as u32)) {
+                self.by_address.remove(&hash);
+            }
+        }
+        changes.iter().all(|&(i, _)| {
+            let token = self.list[i].token.trim();
+            let token_free = token.is_empty() || self.position(token).is_none_or(|at| at == i);
+            let hash = self.hasher.hash_one(identity(&self.list[i].key()));
+            let address_free = self.by_address.get(&hash).is_none_or(|&at| at as usize == i);
+            if token_free && address_free {
+                let token = self.list[i].token.clone();
+                self.index_token(&token, i);
+                self.by_address.insert(hash, i as u32);
+            }
+            token_free && address_free
+        })
+    }
+
     /// A pending entry for a new address, or the existing entry pending
     /// again (with a new token when it had left the list).
     fn sign_up(
@@ -375,7 +400,7 @@ impl Index {
                     queue,
                 })
             }
-            store @ Store::Yaml(_) => Index::start(store),
+            Store::Yaml(file) => Index::start(YamlFile::new(file)),
         }
     }
 
@@ -508,15 +533,10 @@ fn spawn_writer(
 }
 
 impl Inner {
-    /// True when memory holds the stored list as it is now.
-    fn current(&self, _refreshing: &MutexGuard<'_, ()>) -> Result<bool, StoreError> {
-        let now = self.backend.version()?;
-        let s = read(&self.snapshot);
-        Ok(s.valid && s.version == now)
-    }
-
-    /// Reloads the list if the stored one changed. `_refreshing` proves
-    /// the caller holds [`Inner::refreshing`].
+    /// Brings the list up to date if the stored one changed: reads only
+    /// the entries another writer changed when the store can tell, else
+    /// the whole list. `_refreshing` proves the caller holds
+    /// [`Inner::refreshing`].
     fn refresh(&self, _refreshing: &MutexGuard<'_, ()>) -> Result<(), StoreError> {
         let now = self.backend.version()?;
         {
@@ -524,6 +544,15 @@ impl Inner {
             if s.valid && s.version == now {
                 s.checked = Some(Instant::now());
                 return Ok(());
+            }
+            if s.valid {
+                if let Some((changes, version)) = self.backend.catch_up(&mut s.list)? {
+                    if s.caught_up(&changes) {
+                        s.version = version;
+                        s.checked = Some(Instant::now());
+                        return Ok(());
+                    }
+                }
             }
             // The old list goes before the new one is read: memory holds
             // one list at a time. Readers wait on `refreshing` meanwhile.
@@ -539,23 +568,11 @@ impl Inner {
     fn commit(&self, changes: &[&Change]) -> Result<Vec<Outcome>, StoreError> {
         // A list another process changed is read before the lock is taken,
         // so the other writers wait only for this one's write; under the
-        // lock the refresh is then a stamp check, unless they wrote again.
-        let mut tries = 0;
-        let (_writers, refreshing) = loop {
-            if tries < OPTIMISTIC_TRIES {
-                let refreshing = lock(&self.refreshing);
-                self.refresh(&refreshing)?;
-            }
-            let writers = self.backend.lock()?;
-            let refreshing = lock(&self.refreshing);
-            if tries >= OPTIMISTIC_TRIES || self.current(&refreshing)? {
-                break (writers, refreshing);
-            }
-            // Another process wrote meanwhile: read its list without
-            // holding the others up.
-            drop(writers);
-            tries += 1;
-        };
+        // lock the refresh is then a stamp check, or a read of what another
+        // writer changed meanwhile.
+        self.refresh(&lock(&self.refreshing))?;
+        let _writers = self.backend.lock()?;
+        let refreshing = lock(&self.refreshing);
         self.refresh(&refreshing)?;
         let mut changed = Vec::new();
         let outcomes: Vec<Outcome> = {
@@ -636,7 +653,7 @@ mod tests {
     fn changes_are_stored_and_other_writers_are_seen() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("s.yaml"));
-        let index = Index::start(store.clone()).unwrap();
+        let index = Index::open(store.clone()).unwrap();
         assert!(index.is_empty());
         let Ok(Outcome::SignedUp(Some(ada))) = index.change_blocking(signup("ada@example.org"))
         else {
@@ -668,5 +685,71 @@ mod tests {
         );
         assert!(index.surely_unknown("0123456789abcdef0123456789abcdef"));
         assert_eq!(store.load().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn another_writers_changes_are_read_entry_by_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.yaml"));
+        for email in ["a@example.org", "b@example.org", "c@example.org"] {
+            let Ok(Outcome::SignedUp(Some(_))) = Index::open(store.clone())
+                .unwrap()
+                .change_blocking(signup(email))
+            else {
+                panic!("no sign-up");
+            };
+        }
+        let index = Index::open(store.clone()).unwrap();
+        let before = store.load().unwrap();
+
+        // Another writer gives b a new token and adds d.
+        let new_token = "0123456789abcdef0123456789abcdef".to_owned();
+        store
+            .update(|l| {
+                l[1].token = new_token.clone();
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        store
+            .add(Subscriber::new(
+                Address::parse("D@example.org").unwrap(),
+                None,
+                vec![],
+                at(),
+            ))
+            .unwrap();
+        let d = store.find("d@example.org").unwrap().unwrap();
+        assert_eq!(index.by_token(&d.token).unwrap().unwrap().email, d.email);
+        assert_eq!(index.len(), 4);
+        assert!(index.by_token(&before[1].token).unwrap().is_none());
+        assert_eq!(
+            index.by_token(&new_token).unwrap().unwrap().email,
+            "b@example.org"
+        );
+        // The address index knows d, whatever the case.
+        assert_eq!(
+            index.change_blocking(signup("d@EXAMPLE.org")).unwrap(),
+            Outcome::SignedUp(None)
+        );
+
+        // A hand edit that gives c the address of b: read whole, refused.
+        // (One more character: a same-size edit within the file system's
+        // clock tick keeps the stamp.)
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        std::fs::write(
+            store.path(),
+            text.replace("\"c@example.org\"", "\"bb@example.org\"")
+                .replace("\"b@example.org\"", "\"bb@example.org\""),
+        )
+        .unwrap();
+        assert!(index.by_token(&d.token).is_err());
+        std::fs::write(store.path(), &text).unwrap();
+        assert_eq!(index.by_token(&d.token).unwrap().unwrap().email, d.email);
+
+        // An entry removed: the list is read whole.
+        store.remove("a@example.org").unwrap();
+        assert!(index.by_token(&before[0].token).unwrap().is_none());
+        assert_eq!(index.by_token(&d.token).unwrap().unwrap().email, d.email);
+        assert_eq!(index.len(), 3);
     }
 }

@@ -16,11 +16,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{format, list_problems, validate, StoreError, Subscriber};
-
-/// How often a writer reads the list outside the lock before it reads it
-/// under the lock (see [`YamlStore::update`]).
-const OPTIMISTIC_TRIES: u32 = 3;
+use super::format::{self, Prints};
+use super::validate::{convert, entry_is_valid};
+use super::{list_problems, validate, StoreError, Subscriber};
 
 /// Permanent delivery failures after which an active subscriber is `bounced`.
 pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
@@ -87,25 +85,29 @@ impl YamlStore {
         E: From<StoreError>,
     {
         // Read before taking the lock, so that a long parse does not hold
-        // other writers up; under the lock, the file's stamp tells whether
-        // another writer replaced it meanwhile. Then it is read again, a few
-        // times outside the lock, at last under it.
-        let mut tries = 0;
-        let (_lock, original, mut list) = loop {
-            let stamp = Stamp::of(&self.path)?;
-            let early = match stamp {
-                Some(_) if tries < OPTIMISTIC_TRIES => Some(self.read_parsed()?),
-                _ => None,
-            };
-            let lock = self.lock()?;
-            match early {
-                Some((text, list)) if Stamp::of(&self.path)? == stamp => break (lock, text, list),
-                Some(_) => tries += 1,
-                None => {
-                    let (text, list) = self.read_parsed()?;
-                    break (lock, text, list);
+        // other writers up. Under the lock, the file's stamp tells whether
+        // another writer replaced it meanwhile; if so, only the entries it
+        // changed are read (see [`YamlStore::catch_up`]), or the whole list
+        // when that cannot be done.
+        let stamp = Stamp::of(&self.path)?;
+        let early = match stamp {
+            Some(_) => Some(self.read_printed()?),
+            None => None,
+        };
+        let _lock = self.lock()?;
+        let (original, mut list) = match early {
+            Some((text, list, _)) if Stamp::of(&self.path)? == stamp => (text, list),
+            Some((text, mut list, Some(mut prints))) => {
+                drop(text);
+                match self.catch_up_text(&mut list, &mut prints)? {
+                    Some((_, text)) => (Some(text), list),
+                    None => {
+                        drop(list);
+                        self.read_parsed()?
+                    }
                 }
             }
+            _ => self.read_parsed()?,
         };
         self.remove_stale_temp_files();
         let value = change(&mut list)?;
@@ -129,12 +131,91 @@ impl YamlStore {
 
     /// The text (`None` without a file) and the parsed list.
     fn read_parsed(&self) -> Result<(Option<String>, Vec<Subscriber>), StoreError> {
-        let text = read(&self.path)?;
-        let list = match &text {
-            Some(text) => parse_list(&self.path, text)?,
-            None => Vec::new(),
-        };
+        let (text, list, _) = self.read_printed()?;
         Ok((text, list))
+    }
+
+    /// [`YamlStore::read_parsed`], with the text's prints.
+    fn read_printed(
+        &self,
+    ) -> Result<(Option<String>, Vec<Subscriber>, Option<Prints>), StoreError> {
+        let Some(text) = read(&self.path)? else {
+            return Ok((None, Vec::new(), None));
+        };
+        let (raw, prints) =
+            format::parse_printed(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
+        let list = validated(&self.path, raw)?;
+        Ok((Some(text), list, prints))
+    }
+
+    /// [`YamlStore::load`], with the prints of the text read (`None`: no
+    /// file, or not in postbode's layout), for [`YamlStore::catch_up`].
+    pub fn load_printed(&self) -> Result<(Vec<Subscriber>, Option<Prints>), StoreError> {
+        let Some(text) = read(&self.path)? else {
+            return Ok((Vec::new(), None));
+        };
+        let (raw, prints) =
+            format::parse_printed(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
+        drop(text);
+        Ok((validated(&self.path, raw)?, prints))
+    }
+
+    /// Brings `list`, read from the text `prints` are of, up to date with
+    /// the file as it is now, parsing only the entries another writer
+    /// changed or added: returns the position of each and what it was
+    /// before (`None`: added). `Ok(None)` when that cannot be done (see
+    /// [`Prints`]) or a changed entry is invalid on its own; `list` and
+    /// `prints` are as they were then, and the caller reads the whole list,
+    /// which reports the problem with its line.
+    ///
+    /// Problems between entries (an address or token twice, which only a
+    /// hand edit can make) are the caller's to check, against the changed
+    /// entries only: [`YamlStore::update`] checks the whole list before it
+    /// writes, `serve` its indexes.
+    pub fn catch_up(
+        &self,
+        list: &mut Vec<Subscriber>,
+        prints: &mut Prints,
+    ) -> Result<Option<Vec<(usize, Option<Subscriber>)>>, StoreError> {
+        Ok(self.catch_up_text(list, prints)?.map(|(changes, _)| changes))
+    }
+
+    /// [`YamlStore::catch_up`], also giving the text read.
+    #[allow(clippy::type_complexity)]
+    fn catch_up_text(
+        &self,
+        list: &mut Vec<Subscriber>,
+        prints: &mut Prints,
+    ) -> Result<Option<(Vec<(usize, Option<Subscriber>)>, String)>, StoreError> {
+        if list.len() != prints.len() {
+            return Ok(None);
+        }
+        let Some(text) = read(&self.path)? else {
+            return Ok(None);
+        };
+        let Some((after, changed)) = prints.changes(&text) else {
+            return Ok(None);
+        };
+        let mut entries = Vec::with_capacity(changed.len());
+        for (i, raw) in changed {
+            let (entry, _, problems) = convert(i, raw);
+            if problems.iter().any(|p| p.fatal) || !entry_is_valid(&entry) {
+                return Ok(None);
+            }
+            entries.push((i, entry));
+        }
+        let before = list.len();
+        let mut changes = Vec::with_capacity(entries.len());
+        for (i, entry) in entries {
+            if i < before {
+                changes.push((i, Some(std::mem::replace(&mut list[i], entry))));
+            } else {
+                list.push(entry);
+                changes.push((i, None));
+            }
+        }
+        *prints = after;
+        Ok(Some((changes, text)))
     }
 
     /// For a writer that keeps the list in memory between changes (`serve`):
@@ -149,6 +230,13 @@ impl YamlStore {
     /// [`Store::lock_writers`].
     pub fn replace(&self, list: &[Subscriber]) -> Result<(), StoreError> {
         self.write_atomically(&format::write(list))
+    }
+
+    /// [`YamlStore::replace`], giving the prints of the text written.
+    pub fn replace_printed(&self, list: &[Subscriber]) -> Result<Option<Prints>, StoreError> {
+        let text = format::write(list);
+        self.write_atomically(&text)?;
+        Ok(Prints::of(&text, list.len()))
     }
 
     /// Unsubscribes the holder of `token` (the link in their digest) and
@@ -365,12 +453,6 @@ pub(crate) fn read(path: &Path) -> Result<Option<String>, StoreError> {
     })
 }
 
-/// Parses and validates; fails on the first fatal problem.
-fn parse_list(path: &Path, text: &str) -> Result<Vec<Subscriber>, StoreError> {
-    let raw = format::parse(text).map_err(|e| StoreError::syntax(path, e))?;
-    validated(path, raw)
-}
-
 /// The entries as subscribers, or the fatal problems with them.
 pub(super) fn validated(
     path: &Path,
@@ -519,5 +601,47 @@ mod tests {
         fs::write(&path, b"subscribers:\n  - email: \"a\xffb@example.org\"\n").unwrap();
         let err = YamlStore::open(&path).load().unwrap_err().to_string();
         assert!(err.ends_with(":2:14: not a valid subscriber list: the file is not UTF-8 text (the file was left as it is)"), "{err}");
+    }
+
+    #[test]
+    fn catch_up_reads_only_what_another_writer_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = YamlStore::open(dir.path().join("s.yaml"));
+        add(&store, "a@example.org");
+        add(&store, "b@example.org");
+        let (mut list, prints) = store.load_printed().unwrap();
+        let mut prints = prints.unwrap();
+        let a = list[0].clone();
+
+        add(&store, "c@example.org");
+        store.unsubscribe_by_token(&a.token, now()).unwrap();
+        let changes = store.catch_up(&mut list, &mut prints).unwrap().unwrap();
+        assert_eq!(changes, vec![(0, Some(a.clone())), (2, None)]);
+        assert_eq!(list, store.load().unwrap());
+        assert_eq!(list[0].status, Status::Unsubscribed);
+
+        // Nothing changed: nothing to do.
+        let same = store.catch_up(&mut list, &mut prints).unwrap().unwrap();
+        assert!(same.is_empty());
+
+        // An entry that is invalid on its own: read the whole list (which
+        // reports it with its line); the list stays as it was.
+        let text = fs::read_to_string(store.path()).unwrap();
+        let held = list.clone();
+        fs::write(store.path(), text.replace("c@example.org", "c@[127.0.0.1]")).unwrap();
+        assert_eq!(store.catch_up(&mut list, &mut prints).unwrap(), None);
+        assert_eq!(list, held);
+        assert!(store.load().is_err());
+
+        // An entry removed: read it whole.
+        fs::write(store.path(), &text).unwrap();
+        store
+            .update(|l| {
+                l.remove(1);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(store.catch_up(&mut list, &mut prints).unwrap(), None);
+        assert_eq!(list, held);
     }
 }

@@ -223,6 +223,17 @@ struct Chunk {
     problems: Vec<Problem>,
 }
 
+/// True when `s` has none of the fatal problems an entry can have on its
+/// own (the part of [`list_problems`] that does not compare entries).
+pub(super) fn entry_is_valid(s: &Subscriber) -> bool {
+    address::key_into(&s.email, &mut String::new()).is_ok()
+        && s.name.as_deref().and_then(address::name_problem).is_none()
+        && s
+            .categories
+            .iter()
+            .all(|c| address::category_problem(c).is_none())
+}
+
 /// What is wrong with a list as a whole: invalid or repeated addresses,
 /// bad names or categories, repeated or weak tokens. Runs at every read and
 /// before every write, so the per-entry part runs in parallel and the keys

@@ -26,7 +26,12 @@ bounce_limit = 2
 
 /// A temp dir with the fixture list and the fixture mail in `mail/new/`.
 pub fn setup(extra: &str) -> Postbode {
-    let pb = Postbode::new().config(&format!("{SENDER}\n{extra}")).file(
+    setup_with(&format!("{SENDER}\n{extra}"))
+}
+
+/// [`setup`] with a config of its own.
+fn setup_with(config: &str) -> Postbode {
+    let pb = Postbode::new().config(config).file(
         "subscribers/subscribers.yaml",
         fs::read(fixtures().join("bounces/subscribers.yaml")).unwrap(),
     );
@@ -240,6 +245,27 @@ fn dry_run_reports_each_kind_and_changes_nothing() {
         run.stderr
     );
     assert_eq!(snapshot(pb.path()), before, "a dry run changes no file");
+}
+
+#[test]
+fn a_digest_with_its_own_list_id_finds_its_bounces_by_it() {
+    // qmail.eml quotes `List-Id: <weekly.leestmeer.example.org>`: here the
+    // site's list is another, and the weekly digest sets that id itself.
+    let site = SENDER.replace("weekly.leestmeer.example.org", "news.example.net");
+    let found = "qmail.eml: dsn: eve@qmail.example: permanent failure (5.1.1, List-Id and address)";
+    let run = |digest: &str| {
+        setup_with(&format!(
+            "{site}\n[digests.weekly]\ncron = \"0 8 * * MON\"\n{digest}"
+        ))
+        .args(["bounces", "--maildir", "mail", "--dry-run"])
+        .succeeds()
+        .stderr
+    };
+    let own = run("list_id = \"weekly.leestmeer.example.org\"\n");
+    assert!(own.contains(found), "{own}");
+    let other = run("list_id = \"weekly.example.net\"\n");
+    assert!(!other.contains(found), "{other}");
+    assert!(other.contains("qmail.eml: dsn: "), "{other}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ fn blank_or_comment(line: &str) -> bool {
 /// line number (1-based) after it, and whether it was `subscribers: []`.
 /// `Some(None)` for a text of only blank lines and comments.
 #[allow(clippy::option_option)]
-fn header(text: &str) -> Option<Option<(usize, usize, bool)>> {
+pub(super) fn header(text: &str) -> Option<Option<(usize, usize, bool)>> {
     let mut offset = 0;
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         offset += raw.len();

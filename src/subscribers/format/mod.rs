@@ -11,12 +11,14 @@
 //! tests pin.
 
 mod fast;
+mod prints;
 mod write;
 
 use serde::Deserialize;
 
 use super::Status;
 use fast::parse_fast;
+pub use prints::Prints;
 use write::kept_as_is;
 pub(crate) use write::write;
 
@@ -51,6 +53,15 @@ pub(crate) fn parse(text: &str) -> Result<Vec<RawEntry>, SyntaxError> {
         return Ok(entries);
     }
     parse_yaml(text)
+}
+
+/// [`parse`], with the text's prints when the fast reader took it.
+pub(crate) fn parse_printed(text: &str) -> Result<(Vec<RawEntry>, Option<Prints>), SyntaxError> {
+    if let Some(entries) = parse_fast(text) {
+        let prints = Prints::of(text, entries.len());
+        return Ok((entries, prints));
+    }
+    Ok((parse_yaml(text)?, None))
 }
 
 #[derive(Deserialize)]
@@ -176,7 +187,7 @@ mod tests {
     use crate::subscribers::Subscriber;
     use chrono::DateTime;
 
-    fn sample() -> Vec<Subscriber> {
+    pub(super) fn sample() -> Vec<Subscriber> {
         let at = |s| Some(DateTime::parse_from_rfc3339(s).unwrap());
         vec![
             Subscriber {
