@@ -97,14 +97,11 @@ impl Backend for YamlFile {
         Ok(Box::new(self.file.lock_writers()?))
     }
 
-    fn store(
-        &self,
-        list: &[Subscriber],
-        _changed: &[usize],
-    ) -> Result<Option<Version>, StoreError> {
-        self.set_prints(None);
-        let prints = self.file.replace_printed(list)?;
-        self.set_prints(prints);
+    fn store(&self, list: &[Subscriber], changed: &[usize]) -> Result<Option<Version>, StoreError> {
+        let mut prints = self.prints.lock().unwrap_or_else(|p| p.into_inner());
+        let held = prints.take();
+        *prints = Some(self.file.replace_changed(list, changed, held.as_ref())?);
+        drop(prints);
         self.version()
     }
 }

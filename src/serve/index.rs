@@ -239,7 +239,10 @@ impl Snapshot {
             let token = self.list[i].token.trim();
             let token_free = token.is_empty() || self.position(token).is_none_or(|at| at == i);
             let hash = self.hasher.hash_one(identity(&self.list[i].key()));
-            let address_free = self.by_address.get(&hash).is_none_or(|&at| at as usize == i);
+            let address_free = self
+                .by_address
+                .get(&hash)
+                .is_none_or(|&at| at as usize == i);
             if token_free && address_free {
                 let token = self.list[i].token.clone();
                 self.index_token(&token, i);

@@ -61,9 +61,9 @@ pub use address::{
 };
 pub use backend::{load, Store};
 pub use dedupe::{dedupe, Merged};
+pub use format::Prints;
 pub use recipient::Recipient;
 pub use sqlite::{Batch, Session, SqliteStore};
-pub use format::Prints;
 pub use store::{Stamp, YamlStore, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};
 use validate::{list_problems, validate};

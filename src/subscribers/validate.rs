@@ -228,8 +228,7 @@ struct Chunk {
 pub(super) fn entry_is_valid(s: &Subscriber) -> bool {
     address::key_into(&s.email, &mut String::new()).is_ok()
         && s.name.as_deref().and_then(address::name_problem).is_none()
-        && s
-            .categories
+        && s.categories
             .iter()
             .all(|c| address::category_problem(c).is_none())
 }

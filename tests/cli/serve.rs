@@ -842,6 +842,21 @@ fn one_clicks_from_many_clients_land_while_adds_loop() {
     assert_eq!(list.len(), READERS + added);
     assert_eq!(count(Status::Unsubscribed), READERS);
     assert_eq!(count(Status::Active), added);
+
+    // serve knows the entries the other process added, and writes on top
+    // of them.
+    for i in [0, added - 1] {
+        let email = format!("loop{i:03}@example.org");
+        let entry = subscribers::find(&list, &email).unwrap();
+        let url = server.url(&format!("/unsubscribe/{}", entry.token));
+        assert_eq!(one_click(&url).status, 200);
+        let after = server.list();
+        assert_eq!(after.len(), READERS + added);
+        assert_eq!(
+            subscribers::find(&after, &email).unwrap().status,
+            Status::Unsubscribed
+        );
+    }
 }
 
 /// Opens `n` connections to `to` that never send a byte.

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::Status;
 use fast::parse_fast;
 pub use prints::Prints;
+pub(crate) use prints::{splice, write_printed};
 use write::kept_as_is;
 pub(crate) use write::write;
 

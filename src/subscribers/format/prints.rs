@@ -16,13 +16,19 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::fast::{header, parse_fast};
+use super::write::{entry, write_marked};
 use super::RawEntry;
+use crate::subscribers::Subscriber;
 
-/// What a text of the list was: its header and each entry's block, hashed.
+/// What a text of the list was: its header and each entry's block, hashed,
+/// and where each block starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prints {
     header: u64,
     entries: Vec<u64>,
+    starts: Vec<usize>,
+    /// The text's length.
+    end: usize,
 }
 
 fn hash(block: &str) -> u64 {
@@ -31,35 +37,43 @@ fn hash(block: &str) -> u64 {
 }
 
 /// The header (through the `subscribers:` line) and each entry's lines,
-/// from one `  - ` line to the next; `None` in any other layout.
-fn blocks(text: &str) -> Option<(&str, Vec<&str>)> {
+/// from one `  - ` line to the next, by where they start; `None` in any
+/// other layout.
+fn blocks(text: &str) -> Option<(usize, Vec<usize>)> {
     let (start, _, closed) = header(text)??;
-    let (head, body) = text.split_at(start);
+    let body = &text[start..];
     if closed || body.is_empty() {
-        return body.is_empty().then(|| (head, Vec::new()));
+        return body.is_empty().then(|| (start, Vec::new()));
     }
     if !body.starts_with("  - ") {
         return None;
     }
-    let mut out = Vec::with_capacity(body.len() / 200);
-    let mut from = 0;
-    for (at, _) in body.match_indices("\n  - ") {
-        out.push(&body[from..=at]);
-        from = at + 1;
-    }
-    out.push(&body[from..]);
-    Some((head, out))
+    let mut starts = Vec::with_capacity(body.len() / 200);
+    starts.push(start);
+    starts.extend(body.match_indices("\n  - ").map(|(at, _)| start + at + 1));
+    Some((start, starts))
 }
 
 impl Prints {
     /// The prints of `text`, when it is in postbode's layout and the fast
     /// reader read `entries` from it.
     pub(crate) fn of(text: &str, entries: usize) -> Option<Prints> {
-        let (head, blocks) = blocks(text)?;
-        (blocks.len() == entries).then(|| Prints {
-            header: hash(head),
-            entries: blocks.par_iter().map(|b| hash(b)).collect(),
-        })
+        let (head, starts) = blocks(text)?;
+        (starts.len() == entries).then(|| Prints::hashed(text, head, starts))
+    }
+
+    fn hashed(text: &str, head: usize, starts: Vec<usize>) -> Prints {
+        let end = text.len();
+        let entries = (0..starts.len())
+            .into_par_iter()
+            .map(|i| hash(&text[starts[i]..starts.get(i + 1).copied().unwrap_or(end)]))
+            .collect();
+        Prints {
+            header: hash(&text[..head]),
+            entries,
+            starts,
+            end,
+        }
     }
 
     /// How many entries the text had.
@@ -71,42 +85,118 @@ impl Prints {
         self.entries.is_empty()
     }
 
+    /// Where entry `i`'s block is in the text.
+    fn block(&self, i: usize) -> std::ops::Range<usize> {
+        self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(self.end)
+    }
+
     /// The entries of `text` that differ from the text these prints are
     /// of, with their positions (at or past [`Prints::len`]: added), and the
     /// prints of `text`. `None` when that cannot be told this way: another
     /// header or layout, fewer entries (one was removed), or a changed entry
     /// the fast reader does not take. The caller reads the whole text then.
     pub(crate) fn changes(&self, text: &str) -> Option<(Prints, Vec<(usize, RawEntry)>)> {
-        let (head, blocks) = blocks(text)?;
-        if hash(head) != self.header || blocks.len() < self.entries.len() {
+        let (head, starts) = blocks(text)?;
+        if starts.len() < self.entries.len() || hash(&text[..head]) != self.header {
             return None;
         }
-        let entries: Vec<u64> = blocks.par_iter().map(|b| hash(b)).collect();
+        let after = Prints::hashed(text, head, starts);
         let mut changed = Vec::new();
-        for (i, block) in blocks.iter().enumerate() {
-            if self.entries.get(i) == Some(&entries[i]) {
+        for (i, h) in after.entries.iter().enumerate() {
+            if self.entries.get(i) == Some(h) {
                 continue;
             }
-            let mut one = parse_fast(&format!("subscribers:\n{block}"))?;
+            let mut one = parse_fast(&format!("subscribers:\n{}", &text[after.block(i)]))?;
             if one.len() != 1 {
                 return None;
             }
             changed.push((i, one.pop()?));
         }
-        Some((
-            Prints {
-                header: self.header,
-                entries,
-            },
-            changed,
-        ))
+        Some((after, changed))
     }
+
+    /// Positions of the entries whose blocks differ between these prints
+    /// and `after` (both of lists of at least `self.len()` entries), or
+    /// `None` when `after` has fewer entries or another header.
+    pub(crate) fn differ(&self, after: &Prints) -> Option<Vec<usize>> {
+        if after.len() < self.len() || after.header != self.header {
+            return None;
+        }
+        Some(
+            (0..after.len())
+                .filter(|&i| self.entries.get(i) != Some(&after.entries[i]))
+                .collect(),
+        )
+    }
+}
+
+/// The file for `list`, and its prints.
+pub(crate) fn write_printed(list: &[Subscriber]) -> (String, Prints) {
+    let mut starts = Vec::with_capacity(list.len());
+    let text = write_marked(list, |at| starts.push(at));
+    let head = starts.first().copied().unwrap_or(text.len());
+    let prints = Prints::hashed(&text, head, starts);
+    (text, prints)
+}
+
+/// The file for `list`, made from `text` (of which `prints` are the
+/// prints) by writing anew only the entries at `changed` (sorted) and
+/// those past the end of `text`, and copying the others' lines: the same
+/// text [`write_printed`] gives when `text` is in postbode's layout, and
+/// what the entries' owner wrote by hand otherwise. `None` when `text` is
+/// not the one `prints` are of (it is checked block by block), or the list
+/// is shorter: write the whole list then.
+pub(crate) fn splice(
+    text: &str,
+    prints: &Prints,
+    list: &[Subscriber],
+    changed: &[usize],
+) -> Option<(String, Prints)> {
+    if prints.is_empty() || list.len() < prints.len() || text.len() != prints.end {
+        return None;
+    }
+    let kept = |i: usize| i < prints.len() && changed.binary_search(&i).is_err();
+    let head = prints.starts[0];
+    let intact = hash(&text[..head]) == prints.header
+        && (0..prints.len())
+            .into_par_iter()
+            .filter(|&i| kept(i))
+            .all(|i| text.get(prints.block(i)).map(hash) == Some(prints.entries[i]));
+    if !intact {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 240 * (list.len() - prints.len() + 1));
+    out.push_str(&text[..head]);
+    let mut starts = Vec::with_capacity(list.len());
+    let mut entries = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let at = out.len();
+        starts.push(at);
+        if kept(i) {
+            out.push_str(&text[prints.block(i)]);
+            entries.push(prints.entries[i]);
+        } else {
+            entry(&mut out, s);
+            entries.push(hash(&out[at..]));
+        }
+    }
+    let end = out.len();
+    Some((
+        out,
+        Prints {
+            header: prints.header,
+            entries,
+            starts,
+            end,
+        },
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::{parse, tests::sample, write};
     use super::*;
+    use crate::subscribers::Status;
 
     fn prints(text: &str) -> Prints {
         Prints::of(text, parse(text).unwrap().len()).unwrap()
@@ -138,7 +228,11 @@ mod tests {
             got,
             vec![
                 (1, list[1].email.clone(), Some("Changed Name".into())),
-                (list.len() - 1, "new@example.org".into(), list[0].name.clone()),
+                (
+                    list.len() - 1,
+                    "new@example.org".into(),
+                    list[0].name.clone()
+                ),
             ]
         );
         assert_eq!(after, prints(&text));
@@ -165,5 +259,34 @@ mod tests {
         let before = prints(&empty);
         assert!(before.is_empty());
         assert!(before.changes(&write(&sample())).is_none());
+    }
+
+    #[test]
+    fn written_prints_are_the_prints_of_the_text() {
+        let (text, printed) = write_printed(&sample());
+        assert_eq!(text, write(&sample()));
+        assert_eq!(printed, prints(&text));
+        let (empty, printed) = write_printed(&[]);
+        assert_eq!(printed, prints(&empty));
+    }
+
+    #[test]
+    fn splicing_gives_the_text_of_the_whole_list() {
+        let mut list = sample();
+        let (text, before) = write_printed(&list);
+        list[2].status = Status::Active;
+        list[2].bounces = 0;
+        let mut added = list[0].clone();
+        added.email = "new@example.org".into();
+        list.push(added);
+        let (spliced, after) = splice(&text, &before, &list, &[2]).unwrap();
+        assert_eq!(spliced, write(&list));
+        assert_eq!(after, prints(&spliced));
+        assert_eq!(before.differ(&after), Some(vec![2, 4]));
+
+        // A text that is not the one the prints are of is not spliced.
+        let edited = text.replacen("ada@example.org", "eva@example.org", 1);
+        assert!(splice(&edited, &before, &list, &[2]).is_none());
+        assert!(splice(&text, &before, &list[..2], &[]).is_none());
     }
 }

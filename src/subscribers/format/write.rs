@@ -15,6 +15,11 @@ const HEADER: &str = "\
 
 /// The whole file for a list.
 pub(crate) fn write(list: &[Subscriber]) -> String {
+    write_marked(list, |_| {})
+}
+
+/// [`write`], telling `mark` where each entry's block starts.
+pub(super) fn write_marked(list: &[Subscriber], mut mark: impl FnMut(usize)) -> String {
     let mut out = String::with_capacity(HEADER.len() + list.len() * 240);
     out.push_str(HEADER);
     if list.is_empty() {
@@ -23,55 +28,61 @@ pub(crate) fn write(list: &[Subscriber]) -> String {
     }
     out.push_str("subscribers:\n");
     for s in list {
-        out.push_str("  - email: ");
-        push_quoted(&mut out, &s.email);
-        if let Some(name) = &s.name {
-            out.push_str("\n    name: ");
-            push_quoted(&mut out, name);
+        mark(out.len());
+        entry(&mut out, s);
+    }
+    out
+}
+
+/// One entry's block of lines.
+pub(super) fn entry(out: &mut String, s: &Subscriber) {
+    out.push_str("  - email: ");
+    push_quoted(out, &s.email);
+    if let Some(name) = &s.name {
+        out.push_str("\n    name: ");
+        push_quoted(out, name);
+    }
+    out.push_str("\n    categories: [");
+    for (i, c) in s.categories.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
         }
-        out.push_str("\n    categories: [");
-        for (i, c) in s.categories.iter().enumerate() {
+        push_quoted(out, c);
+    }
+    out.push(']');
+    // Written only when set, so lists from before digests read the same.
+    if !s.digests.is_empty() {
+        out.push_str("\n    digests: [");
+        for (i, d) in s.digests.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
-            push_quoted(&mut out, c);
+            push_quoted(out, d);
         }
         out.push(']');
-        // Written only when set, so lists from before digests read the same.
-        if !s.digests.is_empty() {
-            out.push_str("\n    digests: [");
-            for (i, d) in s.digests.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_quoted(&mut out, d);
-            }
-            out.push(']');
-        }
-        out.push_str("\n    status: ");
-        out.push_str(s.status.as_str());
-        if let Some(until) = s.paused_until {
-            out.push_str("\n    paused_until: ");
-            out.push_str(&until.format("%Y-%m-%d").to_string());
-        }
-        for (key, at) in [
-            ("subscribed_at", &s.subscribed_at),
-            ("unsubscribed_at", &s.unsubscribed_at),
-        ] {
-            if let Some(at) = at {
-                out.push_str("\n    ");
-                out.push_str(key);
-                out.push_str(": ");
-                out.push_str(&crate::subscribers::format_time(at));
-            }
-        }
-        out.push_str("\n    bounces: ");
-        let _ = write!(out, "{}", s.bounces);
-        out.push_str("\n    token: ");
-        push_quoted(&mut out, &s.token);
-        out.push('\n');
     }
-    out
+    out.push_str("\n    status: ");
+    out.push_str(s.status.as_str());
+    if let Some(until) = s.paused_until {
+        out.push_str("\n    paused_until: ");
+        out.push_str(&until.format("%Y-%m-%d").to_string());
+    }
+    for (key, at) in [
+        ("subscribed_at", &s.subscribed_at),
+        ("unsubscribed_at", &s.unsubscribed_at),
+    ] {
+        if let Some(at) = at {
+            out.push_str("\n    ");
+            out.push_str(key);
+            out.push_str(": ");
+            out.push_str(&crate::subscribers::format_time(at));
+        }
+    }
+    out.push_str("\n    bounces: ");
+    let _ = write!(out, "{}", s.bounces);
+    out.push_str("\n    token: ");
+    push_quoted(out, &s.token);
+    out.push('\n');
 }
 
 /// A YAML double-quoted scalar. Only escapes that JSON shares are used, and
