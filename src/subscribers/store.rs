@@ -23,6 +23,14 @@ use super::{list_problems, local_part, validate, StoreError, Subscriber};
 /// Permanent delivery failures after which an active subscriber is `bounced`.
 pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
 
+/// Entries another writer changed: each one's position and what it was
+/// before (`None`: added).
+pub type Changes = Vec<(usize, Option<Subscriber>)>;
+
+/// A list file as read: its text (`None`: no file), the list, and the
+/// text's prints.
+type Read = (Option<String>, Vec<Subscriber>, Option<Prints>);
+
 /// The YAML list file at one path.
 #[derive(Debug, Clone)]
 pub struct YamlStore {
@@ -137,9 +145,7 @@ impl YamlStore {
 
     /// The text (`None` without a file), the parsed list and the text's
     /// prints.
-    fn read_printed(
-        &self,
-    ) -> Result<(Option<String>, Vec<Subscriber>, Option<Prints>), StoreError> {
+    fn read_printed(&self) -> Result<Read, StoreError> {
         let Some(text) = read(&self.path)? else {
             return Ok((None, Vec::new(), None));
         };
@@ -177,19 +183,18 @@ impl YamlStore {
         &self,
         list: &mut Vec<Subscriber>,
         prints: &mut Prints,
-    ) -> Result<Option<Vec<(usize, Option<Subscriber>)>>, StoreError> {
+    ) -> Result<Option<Changes>, StoreError> {
         Ok(self
             .catch_up_text(list, prints)?
             .map(|(changes, _)| changes))
     }
 
     /// [`YamlStore::catch_up`], also giving the text read.
-    #[allow(clippy::type_complexity)]
     fn catch_up_text(
         &self,
         list: &mut Vec<Subscriber>,
         prints: &mut Prints,
-    ) -> Result<Option<(Vec<(usize, Option<Subscriber>)>, String)>, StoreError> {
+    ) -> Result<Option<(Changes, String)>, StoreError> {
         if list.len() != prints.len() {
             return Ok(None);
         }
