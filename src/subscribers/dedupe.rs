@@ -5,9 +5,9 @@
 //! The merged entry keeps what protects the reader: the earliest
 //! `subscribed_at`, the strictest status (unsubscribed over bounced over
 //! pending over active: a reader who left through one spelling has left),
-//! the most bounces, and the token (with the spelling and choices) of the
-//! entry that was mailed last, because that is the unsubscribe link in the
-//! reader's newest digest.
+//! the most bounces, the latest pause, and the token (with the spelling and
+//! the choice of digests and categories) of the entry that was mailed last,
+//! because that is the unsubscribe link in the reader's newest digest.
 
 use std::collections::HashMap;
 
@@ -76,6 +76,8 @@ pub fn dedupe(
             None
         };
         kept.bounces = entries.iter().map(|s| s.bounces).max().unwrap_or(0);
+        // A reader who paused through one spelling asked for quiet.
+        kept.paused_until = entries.iter().filter_map(|s| s.paused_until).max();
         if kept.name.is_none() {
             kept.name = entries.iter().find_map(|s| s.name.clone());
         }
@@ -137,6 +139,9 @@ mod tests {
             Status::Active,
         );
         b.categories = vec!["tech".into()];
+        b.digests = vec!["daily".into()];
+        let mut a = a;
+        a.paused_until = chrono::NaiveDate::from_ymd_opt(2027, 1, 15);
         let mut c = entry(
             "ADA@example.org",
             "2026-05-01T08:00:00+01:00",
@@ -157,6 +162,11 @@ mod tests {
         assert_eq!(kept.email, "ada@example.org");
         assert_eq!(kept.token, mailed);
         assert_eq!(kept.categories, ["tech"]);
+        assert_eq!(kept.digests, ["daily"]);
+        assert_eq!(
+            kept.paused_until,
+            chrono::NaiveDate::from_ymd_opt(2027, 1, 15)
+        );
         assert_eq!(kept.status, Status::Unsubscribed);
         assert_eq!(
             kept.subscribed_at.unwrap().to_rfc3339(),
