@@ -259,10 +259,24 @@ impl YamlStore {
         prints: Option<&Prints>,
     ) -> Result<Prints, StoreError> {
         if let Some(prints) = prints {
-            if let Some(text) = read(&self.path)? {
-                if let Some((new, after)) = format::splice(&text, prints, list, changed) {
-                    drop(text);
-                    self.write_atomically(&new)?;
+            let old = match File::open(&self.path) {
+                Ok(old) => Some(old),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        action: "read",
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            };
+            if let Some(old) = old {
+                let mut after = None;
+                self.write_atomically_with(|out| {
+                    after = format::splice(&old, prints, list, changed, out)?;
+                    Ok(after.is_some())
+                })?;
+                if let Some(after) = after {
                     return Ok(after);
                 }
             }
@@ -368,26 +382,46 @@ impl YamlStore {
     }
 
     fn write_atomically(&self, text: &str) -> Result<(), StoreError> {
+        self.write_atomically_with(|out| out.write_all(text.as_bytes()).map(|()| true))
+    }
+
+    /// Replaces the file with what `write` writes, unless it returns false
+    /// (then the file stays as it was).
+    fn write_atomically_with(
+        &self,
+        write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<bool>,
+    ) -> Result<(), StoreError> {
         let folder = self.folder();
         let temp = folder.join(format!("{}{}", self.temp_prefix(), std::process::id()));
         let result = (|| {
-            let mut file = File::create(&temp)?;
+            let file = File::create(&temp)?;
             // The list holds personal data: keep whatever access the owner gave it.
             if let Ok(meta) = fs::metadata(&self.path) {
                 file.set_permissions(meta.permissions())?;
             }
-            file.write_all(text.as_bytes())?;
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            if !write(&mut out)? {
+                return Ok(false);
+            }
+            let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
             file.sync_all()?;
             drop(file);
-            fs::rename(&temp, &self.path)
+            fs::rename(&temp, &self.path).map(|()| true)
         })();
-        if let Err(source) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(StoreError::Io {
-                action: "write",
-                path: self.path.clone(),
-                source,
-            });
+        match result {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = fs::remove_file(&temp);
+                return Ok(());
+            }
+            Err(source) => {
+                let _ = fs::remove_file(&temp);
+                return Err(StoreError::Io {
+                    action: "write",
+                    path: self.path.clone(),
+                    source,
+                });
+            }
         }
         sync_folder(folder).map_err(|source| StoreError::Io {
             action: "sync the folder",

@@ -31,7 +31,7 @@ pub struct Prints {
     end: usize,
 }
 
-fn hash(block: &str) -> u64 {
+fn hash(block: &[u8]) -> u64 {
     static KEYS: OnceLock<RandomState> = OnceLock::new();
     KEYS.get_or_init(RandomState::new).hash_one(block)
 }
@@ -66,10 +66,10 @@ impl Prints {
         let end = text.len();
         let entries = (0..starts.len())
             .into_par_iter()
-            .map(|i| hash(&text[starts[i]..starts.get(i + 1).copied().unwrap_or(end)]))
+            .map(|i| hash(&text.as_bytes()[starts[i]..starts.get(i + 1).copied().unwrap_or(end)]))
             .collect();
         Prints {
-            header: hash(&text[..head]),
+            header: hash(&text.as_bytes()[..head]),
             entries,
             starts,
             end,
@@ -97,7 +97,7 @@ impl Prints {
     /// the fast reader does not take. The caller reads the whole text then.
     pub(crate) fn changes(&self, text: &str) -> Option<(Prints, Vec<(usize, RawEntry)>)> {
         let (head, starts) = blocks(text)?;
-        if starts.len() < self.entries.len() || hash(&text[..head]) != self.header {
+        if starts.len() < self.entries.len() || hash(&text.as_bytes()[..head]) != self.header {
             return None;
         }
         let after = Prints::hashed(text, head, starts);
@@ -139,57 +139,79 @@ pub(crate) fn write_printed(list: &[Subscriber]) -> (String, Prints) {
     (text, prints)
 }
 
-/// The file for `list`, made from `text` (of which `prints` are the
-/// prints) by writing anew only the entries at `changed` (sorted) and
-/// those past the end of `text`, and copying the others' lines: the same
-/// text [`write_printed`] gives when `text` is in postbode's layout, and
-/// what the entries' owner wrote by hand otherwise. `None` when `text` is
-/// not the one `prints` are of (it is checked block by block), or the list
-/// is shorter: write the whole list then.
+/// Kept entries are copied from the old file in runs of about this size.
+const RUN_BYTES: usize = 1 << 20;
+
+/// Writes to `out` the file for `list`, made from `file` (of which `prints`
+/// are the prints) by writing anew only the entries at `changed` (sorted)
+/// and those past the file's end, and copying the others' lines: the same
+/// text [`write_printed`] gives when the file is in postbode's layout, and
+/// what the entries' owner wrote by hand otherwise. The file is read in
+/// runs through one small buffer, so that a change of one entry of a long
+/// list costs no copy of the list in memory. `Ok(None)` when the file is
+/// not the one `prints` are of (each copied block is checked against its
+/// print), or the list is shorter: write the whole list then.
 pub(crate) fn splice(
-    text: &str,
+    file: &std::fs::File,
     prints: &Prints,
     list: &[Subscriber],
     changed: &[usize],
-) -> Option<(String, Prints)> {
-    if prints.is_empty() || list.len() < prints.len() || text.len() != prints.end {
-        return None;
+    out: &mut impl std::io::Write,
+) -> std::io::Result<Option<Prints>> {
+    use std::os::unix::fs::FileExt;
+    if prints.is_empty() || list.len() < prints.len() || file.metadata()?.len() != prints.end as u64
+    {
+        return Ok(None);
     }
     let kept = |i: usize| i < prints.len() && changed.binary_search(&i).is_err();
-    let head = prints.starts[0];
-    let intact = hash(&text[..head]) == prints.header
-        && (0..prints.len())
-            .into_par_iter()
-            .filter(|&i| kept(i))
-            .all(|i| text.get(prints.block(i)).map(hash) == Some(prints.entries[i]));
-    if !intact {
-        return None;
+    let mut buf = vec![0u8; prints.starts[0]];
+    file.read_exact_at(&mut buf, 0)?;
+    if hash(&buf) != prints.header {
+        return Ok(None);
     }
-    let mut out = String::with_capacity(text.len() + 240 * (list.len() - prints.len() + 1));
-    out.push_str(&text[..head]);
+    out.write_all(&buf)?;
+    let mut at = buf.len();
     let mut starts = Vec::with_capacity(list.len());
     let mut entries = Vec::with_capacity(list.len());
-    for (i, s) in list.iter().enumerate() {
-        let at = out.len();
-        starts.push(at);
+    let mut one = String::new();
+    let mut i = 0;
+    while i < list.len() {
         if kept(i) {
-            out.push_str(&text[prints.block(i)]);
-            entries.push(prints.entries[i]);
+            // A run of kept blocks, read and checked at once.
+            let from = prints.starts[i];
+            let mut j = i + 1;
+            while j < prints.len() && kept(j) && prints.block(j).end - from <= RUN_BYTES {
+                j += 1;
+            }
+            buf.resize(prints.block(j - 1).end - from, 0);
+            file.read_exact_at(&mut buf, from as u64)?;
+            for k in i..j {
+                let block = prints.block(k);
+                if hash(&buf[block.start - from..block.end - from]) != prints.entries[k] {
+                    return Ok(None);
+                }
+                starts.push(at + block.start - from);
+                entries.push(prints.entries[k]);
+            }
+            out.write_all(&buf)?;
+            at += buf.len();
+            i = j;
         } else {
-            entry(&mut out, s);
-            entries.push(hash(&out[at..]));
+            one.clear();
+            entry(&mut one, &list[i]);
+            starts.push(at);
+            entries.push(hash(one.as_bytes()));
+            out.write_all(one.as_bytes())?;
+            at += one.len();
+            i += 1;
         }
     }
-    let end = out.len();
-    Some((
-        out,
-        Prints {
-            header: prints.header,
-            entries,
-            starts,
-            end,
-        },
-    ))
+    Ok(Some(Prints {
+        header: prints.header,
+        entries,
+        starts,
+        end: at,
+    }))
 }
 
 #[cfg(test)]
@@ -272,21 +294,44 @@ mod tests {
 
     #[test]
     fn splicing_gives_the_text_of_the_whole_list() {
-        let mut list = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.yaml");
+        let spliced = |text: &str, prints: &Prints, list: &[Subscriber], changed: &[usize]| {
+            std::fs::write(&path, text).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            let mut out = Vec::new();
+            splice(&file, prints, list, changed, &mut out)
+                .unwrap()
+                .map(|p| (String::from_utf8(out).unwrap(), p))
+        };
+        // Enough entries for several runs of copied blocks.
+        let mut list: Vec<Subscriber> = (0..12_000)
+            .map(|i| {
+                let mut s = sample()[i % 4].clone();
+                s.email = format!("reader{i}@example.org");
+                s.token = format!("{i:032x}");
+                s
+            })
+            .collect();
         let (text, before) = write_printed(&list);
+        assert!(text.len() > 2 * RUN_BYTES);
         list[2].status = Status::Active;
         list[2].bounces = 0;
+        list[11_998].name = None;
         let mut added = list[0].clone();
         added.email = "new@example.org".into();
         list.push(added);
-        let (spliced, after) = splice(&text, &before, &list, &[2]).unwrap();
-        assert_eq!(spliced, write(&list));
-        assert_eq!(after, prints(&spliced));
-        assert_eq!(before.differ(&after), Some(vec![2, 4]));
+        let (out, after) = spliced(&text, &before, &list, &[2, 11_998]).unwrap();
+        assert_eq!(out, write(&list));
+        assert_eq!(after, prints(&out));
+        assert_eq!(before.differ(&after), Some(vec![2, 11_998, 12_000]));
 
-        // A text that is not the one the prints are of is not spliced.
-        let edited = text.replacen("ada@example.org", "eva@example.org", 1);
-        assert!(splice(&edited, &before, &list, &[2]).is_none());
-        assert!(splice(&text, &before, &list[..2], &[]).is_none());
+        // A file that is not the one the prints are of is not spliced,
+        // wherever it differs.
+        for (from, to) in [("reader1@", "readerX@"), ("reader10000@", "readerY@")] {
+            let edited = text.replacen(from, to, 1);
+            assert!(spliced(&edited, &before, &list, &[2]).is_none(), "{to}");
+        }
+        assert!(spliced(&text, &before, &list[..2], &[]).is_none());
     }
 }
