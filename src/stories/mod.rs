@@ -14,10 +14,14 @@ mod similar;
 pub mod tokens;
 
 use std::cmp::Reverse;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::fast::FixedState;
 
 use crate::site::Post;
-use similar::{pair, profiles, Pair, Profile};
+#[cfg(test)]
+use similar::{pair, Pair};
+use similar::{profiles, Profile};
 
 /// One story: indices into the posts it was grouped from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +80,9 @@ impl Params {
         link: 0.2,
     };
 
+    /// The score of a pair described in full; [`Params::judge`] is the
+    /// same, computed lazily (a test holds them equal).
+    #[cfg(test)]
     fn score(&self, p: &Pair) -> Option<f32> {
         if p.hours > self.max_hours {
             return None;
@@ -92,6 +99,41 @@ impl Params {
             + self.name * p.shared_names.min(2) as f32
             - self.per_day * p.hours / 24.0;
         let threshold = self.threshold + if p.same_domain { self.one_outlet } else { 0.0 };
+        (score >= threshold).then_some(score)
+    }
+
+    /// [`Params::score`] of the pair `a`, `b`, the same to the bit, but
+    /// computed cheapest signal first: most candidates are settled by
+    /// their dates, numbers or shared terms before the title vectors and
+    /// phrases are compared.
+    fn judge(&self, a: &Profile, b: &Profile) -> Option<f32> {
+        let hours = similar::hours(a, b);
+        if hours > self.max_hours {
+            return None;
+        }
+        let same_domain = similar::same_domain(a, b);
+        let mut title = None;
+        if similar::same_article(a, b, same_domain) || similar::same_summary(a, b) {
+            let t = similar::cosine(&a.title, &b.title).0;
+            if t >= self.retitle {
+                return Some(CERTAIN);
+            }
+            title = Some(t);
+        }
+        if similar::numbers_differ(a, b) {
+            return None;
+        }
+        let (body, shared_terms) = similar::cosine(&a.body, &b.body);
+        if shared_terms < self.min_shared {
+            return None;
+        }
+        let title = title.unwrap_or_else(|| similar::cosine(&a.title, &b.title).0);
+        let score = self.body * body
+            + self.title * title
+            + self.phrases * similar::containment(&a.shingles, &b.shingles)
+            + self.name * similar::shared_names(a, b).min(2) as f32
+            - self.per_day * hours / 24.0;
+        let threshold = self.threshold + if same_domain { self.one_outlet } else { 0.0 };
         (score >= threshold).then_some(score)
     }
 }
@@ -120,21 +162,13 @@ pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
     let profiles = profiles(posts);
     let mut pairs: Vec<(f32, usize, usize)> = candidates(&profiles)
         .into_iter()
-        .filter_map(|(i, j)| {
-            let hours = (profiles[i].date - profiles[j].date).unsigned_abs() as f32 / 3600.0;
-            if hours > params.max_hours {
-                return None;
-            }
-            params
-                .score(&pair(&profiles[i], &profiles[j]))
-                .map(|s| (s, i, j))
-        })
+        .filter_map(|(i, j)| params.judge(&profiles[i], &profiles[j]).map(|s| (s, i, j)))
         .collect();
     // Strongest first, so the lead pairs of a story join before weak ones;
     // index order breaks ties for a stable result.
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
     let mut sets = Sets::new(&profiles);
-    let mut refused: HashSet<(usize, usize, usize)> = HashSet::new();
+    let mut refused: HashSet<(usize, usize, usize), FixedState> = HashSet::default();
     for (score, i, j) in pairs {
         let (a, b) = (sets.find(i), sets.find(j));
         if a == b {
@@ -162,15 +196,16 @@ pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
         sets.join(a, b);
     }
 
-    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    // The group of each root, by the root's index.
+    let mut by_root: Vec<usize> = vec![usize::MAX; posts.len()];
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in 0..posts.len() {
         let root = sets.find(i);
-        let at = *by_root.entry(root).or_insert_with(|| {
+        if by_root[root] == usize::MAX {
+            by_root[root] = groups.len();
             groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(i);
+        }
+        groups[by_root[root]].push(i);
     }
     groups
         .into_iter()
@@ -252,16 +287,28 @@ fn common(n: usize) -> usize {
 /// Pairs `(i, j)`, `i < j`, worth scoring: posts sharing two rare terms,
 /// one URL, one outlet's article id or one summary.
 fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
-    // Term ids are dense: a posting list per id, no hashing.
+    // Term ids are dense: the posting lists are slices of one array,
+    // `at[t]..at[t + 1]` for term `t`, each in post order.
     let ids = profiles
         .iter()
         .filter_map(|p| p.terms.last())
         .max()
         .map_or(0, |&t| t as usize + 1);
-    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); ids];
+    let mut at = vec![0u32; ids + 1];
+    for p in profiles {
+        for &t in &p.terms {
+            at[t as usize + 1] += 1;
+        }
+    }
+    for t in 0..ids {
+        at[t + 1] += at[t];
+    }
+    let mut fill: Vec<u32> = at[..ids].to_vec();
+    let mut postings = vec![0u32; at[ids] as usize];
     for (i, p) in profiles.iter().enumerate() {
         for &t in &p.terms {
-            postings[t as usize].push(i);
+            postings[fill[t as usize] as usize] = i as u32;
+            fill[t as usize] += 1;
         }
     }
     let cap = common(profiles.len());
@@ -271,12 +318,13 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     let mut touched: Vec<usize> = Vec::new();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
-        for t in &p.terms {
-            let list = &postings[*t as usize];
+        for &t in &p.terms {
+            let list = &postings[at[t as usize] as usize..at[t as usize + 1] as usize];
             if list.len() > cap {
                 continue;
             }
-            for &j in list.iter().filter(|&&j| j > i) {
+            for &j in list.iter().filter(|&&j| j as usize > i) {
+                let j = j as usize;
                 if shared[j] == 0 {
                     touched.push(j);
                 }
@@ -290,29 +338,23 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
             shared[j] = 0;
         }
     }
-    let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Posts with one key (URL or summary; the outlet's article id), found
+    // by sorting the keys rather than hashing them.
+    let mut keyed: Vec<((u32, u32), usize)> = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
-        keys.entry(&p.url).or_default().push(i);
-        if let Some(s) = &p.summary {
-            keys.entry(s).or_default().push(i);
+        keyed.push(((u32::MAX, p.url), i));
+        if let Some(s) = p.summary {
+            keyed.push(((u32::MAX, s), i));
+        }
+        if let Some(a) = p.article {
+            keyed.push(((p.domain_id, a), i));
         }
     }
-    for list in keys.values() {
-        for (k, &i) in list.iter().enumerate() {
-            for &j in &list[k + 1..] {
-                out.push((i, j));
-            }
-        }
-    }
-    let mut articles: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for (i, p) in profiles.iter().enumerate() {
-        if let Some(a) = &p.article {
-            articles.entry((&p.domain, a)).or_default().push(i);
-        }
-    }
-    for list in articles.values() {
-        for (k, &i) in list.iter().enumerate() {
-            for &j in &list[k + 1..] {
+    keyed.sort_unstable();
+    keyed.dedup();
+    for run in keyed.chunk_by(|x, y| x.0 == y.0) {
+        for (k, &(_, i)) in run.iter().enumerate() {
+            for &(_, j) in &run[k + 1..] {
                 out.push((i, j));
             }
         }

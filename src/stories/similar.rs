@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
+
 use super::tokens;
 use crate::site::Post;
 
@@ -35,77 +37,231 @@ pub struct Profile {
     pub terms: Vec<u32>,
     /// Name terms of the title.
     pub names: Vec<u32>,
-    /// Numbers in the title.
-    pub numbers: Vec<String>,
+    /// Numbers in the title, as interned ids.
+    pub numbers: Vec<u32>,
     pub domain: String,
+    /// The keys below are interned (see [`Interner`]), so that comparing
+    /// two posts compares integers.
+    pub domain_id: u32,
     /// The URL without scheme, `www.`, query or fragment.
-    pub url: String,
+    pub url: u32,
     /// The longest run of at least five digits in the URL's path.
-    pub article: Option<String>,
+    pub article: Option<u32>,
     /// The summary's start, when it is long enough to identify a text.
-    pub summary: Option<String>,
+    pub summary: Option<u32>,
     /// See [`shingles`].
     pub shingles: Vec<u64>,
     pub date: i64,
 }
 
-/// Words to dense ids, so that vectors are sorted lists of integers.
+/// Texts to dense ids, in the order they are first seen, so that vectors
+/// are sorted lists of integers. It is the hottest map of the grouping:
+/// a text of up to 16 bytes (nearly every word) is its own key, packed
+/// into an integer, so a lookup neither allocates nor follows a pointer;
+/// and the hash is foldhash's, not std's SipHash (the ids do not depend
+/// on the hash, so neither does the grouping).
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Box<str>, u32>,
+    short: HashMap<u128, u32, FixedState>,
+    long: HashMap<Box<str>, u32, FixedState>,
 }
 
 impl Interner {
-    /// Looks up before inserting: most words are seen before, and a lookup
-    /// by `&str` allocates nothing.
+    fn with_capacity(n: usize) -> Interner {
+        Interner {
+            short: HashMap::with_capacity_and_hasher(n, FixedState::default()),
+            long: HashMap::default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
     fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        let next = self.len() as u32;
+        if let Some(key) = pack(s) {
+            return *self.short.entry(key).or_insert(next);
+        }
+        // Looks up before inserting: a lookup by `&str` allocates nothing.
+        if let Some(&id) = self.long.get(s) {
             return id;
         }
-        let next = self.ids.len() as u32;
-        self.ids.insert(s.into(), next);
+        self.long.insert(s.into(), next);
         next
+    }
+}
+
+/// What a run of letters and digits, as written, stands for: a word
+/// seen before costs one lookup, not a lower-casing, a stop-word check
+/// and three interner lookups.
+#[derive(Clone, Copy)]
+struct Seen {
+    kind: tokens::Kind,
+    /// The word's term (or the number's id).
+    id: u32,
+    /// The terms of its first and last letters (see [`AFFIX_FROM`]).
+    affixes: Option<(u32, u32)>,
+    /// The word's hash for [`shingles`].
+    shingle: u64,
+}
+
+/// Runs of letters and digits to what they stand for, interning as it
+/// goes: term ids come out in the order words are first seen.
+#[derive(Default)]
+struct Lexicon {
+    /// Runs of up to 16 bytes, packed (see [`Interner`]).
+    seen: HashMap<u128, Seen, FixedState>,
+    terms: Interner,
+    /// Numbers compare only with numbers: a table of their own.
+    numbers: Interner,
+    buf: String,
+    affix: String,
+}
+
+impl Lexicon {
+    fn with_capacity(n: usize) -> Lexicon {
+        Lexicon {
+            seen: HashMap::with_capacity_and_hasher(n, FixedState::default()),
+            terms: Interner::with_capacity(n),
+            ..Lexicon::default()
+        }
+    }
+
+    fn word(&mut self, raw: &str) -> Seen {
+        let Some(key) = pack(raw) else {
+            return self.read(raw);
+        };
+        if let Some(&seen) = self.seen.get(&key) {
+            return seen;
+        }
+        let seen = self.read(raw);
+        self.seen.insert(key, seen);
+        seen
+    }
+
+    fn read(&mut self, raw: &str) -> Seen {
+        let kind = tokens::read(raw, &mut self.buf);
+        let (id, affixes) = match kind {
+            tokens::Kind::Skip => (0, None),
+            tokens::Kind::Number => (self.numbers.id(&self.buf), None),
+            tokens::Kind::Word => {
+                let w = self.buf.as_str();
+                let id = self.terms.id(w);
+                let affixes = affixes(w).map(|(start, end)| {
+                    self.affix.clear();
+                    self.affix.push('<');
+                    self.affix.push_str(start);
+                    let start = self.terms.id(&self.affix);
+                    self.affix.clear();
+                    self.affix.push('>');
+                    self.affix.push_str(end);
+                    (start, self.terms.id(&self.affix))
+                });
+                (id, affixes)
+            }
+        };
+        Seen {
+            kind,
+            id,
+            affixes,
+            shingle: shingle_hash(raw),
+        }
+    }
+}
+
+/// A text of up to 16 bytes without NUL as one integer: zero-padded, two
+/// texts pack alike only when they are equal.
+fn pack(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 16 || b.contains(&0) {
+        return None;
+    }
+    let mut k = [0u8; 16];
+    k[..b.len()].copy_from_slice(b);
+    Some(u128::from_le_bytes(k))
+}
+
+/// The first and last [`AFFIX`] letters of a word of at least
+/// [`AFFIX_FROM`].
+fn affixes(w: &str) -> Option<(&str, &str)> {
+    if w.is_ascii() {
+        return (w.len() >= AFFIX_FROM).then(|| (&w[..AFFIX], &w[w.len() - AFFIX..]));
+    }
+    let chars = w.chars().count();
+    if chars < AFFIX_FROM {
+        return None;
+    }
+    let start = w.char_indices().nth(AFFIX).map_or(w.len(), |(k, _)| k);
+    let end = w.char_indices().nth(chars - AFFIX).map_or(0, |(k, _)| k);
+    Some((&w[..start], &w[end..]))
+}
+
+/// Pushes the terms of one word: the word's own, and its affixes at half
+/// weight.
+fn push_terms(seen: &Seen, out: &mut Vec<(u32, f32)>) {
+    out.push((seen.id, 1.0));
+    if let Some((start, end)) = seen.affixes {
+        out.push((start, AFFIX_WEIGHT));
+        out.push((end, AFFIX_WEIGHT));
     }
 }
 
 /// Profiles of `posts`, with terms weighted by their rarity among them.
 pub fn profiles(posts: &[Post]) -> Vec<Profile> {
-    let mut ids = Interner::default();
-    let mut buf = String::new();
-    let mut affix = String::new();
+    let mut lex = Lexicon::with_capacity(posts.len() * 8);
+    let mut keys = Interner::default();
     struct Raw {
         title: Vec<(u32, f32)>,
         summary: Vec<(u32, f32)>,
         /// Distinct ids of title and summary, sorted.
         terms: Vec<u32>,
         names: Vec<u32>,
-        numbers: Vec<String>,
+        numbers: Vec<u32>,
+        shingles: Vec<u64>,
     }
+    let mut words: Vec<u64> = Vec::new();
     let raws: Vec<Raw> = posts
         .iter()
         .map(|p| {
             let mut title: Vec<(u32, f32)> = Vec::new();
             let mut names: Vec<u32> = Vec::new();
-            let mut numbers: Vec<String> = Vec::new();
-            tokens::each_word(&p.title, &mut buf, |w, name, number| {
-                if number {
-                    numbers.push(w.to_owned());
-                    return;
+            let mut numbers: Vec<u32> = Vec::new();
+            tokens::each_raw(&p.title, |raw, name| {
+                let seen = lex.word(raw);
+                match seen.kind {
+                    tokens::Kind::Skip => return false,
+                    tokens::Kind::Number => numbers.push(seen.id),
+                    tokens::Kind::Word => {
+                        push_terms(&seen, &mut title);
+                        if name {
+                            names.push(seen.id);
+                        }
+                    }
                 }
-                let id = push_terms(w, &mut ids, &mut affix, &mut title);
-                if name {
-                    names.push(id);
-                }
+                true
             });
             let mut summary: Vec<(u32, f32)> = Vec::new();
-            tokens::each_word(&p.summary, &mut buf, |w, _, number| {
-                if !number {
-                    push_terms(w, &mut ids, &mut affix, &mut summary);
+            // The summary is read once, for its terms and for the words
+            // of its phrases (stop words included).
+            words.clear();
+            tokens::each_raw(&p.summary, |raw, _| {
+                let seen = lex.word(raw);
+                if words.len() < SHINGLE_WORDS {
+                    words.push(seen.shingle);
+                }
+                match seen.kind {
+                    tokens::Kind::Skip => false,
+                    tokens::Kind::Number => true,
+                    tokens::Kind::Word => {
+                        push_terms(&seen, &mut summary);
+                        true
+                    }
                 }
             });
             names.sort_unstable();
             names.dedup();
-            numbers.sort();
+            numbers.sort_unstable();
             numbers.dedup();
             let title = merge(title);
             let summary = merge(summary);
@@ -118,11 +274,12 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
                 terms,
                 names,
                 numbers,
+                shingles: shingles(&words),
             }
         })
         .collect();
 
-    let mut df = vec![0u32; ids.ids.len()];
+    let mut df = vec![0u32; lex.terms.len()];
     for r in &raws {
         for &t in &r.terms {
             df[t as usize] += 1;
@@ -139,12 +296,16 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
         .zip(raws)
         .map(|(p, r)| {
             let title = vector(r.title.iter().map(|&(t, w)| (t, w * idf[t as usize])));
-            let body = vector(
-                r.title
+            let body = unit(add(
+                &r.title
                     .iter()
                     .map(|&(t, w)| (t, TITLE_WEIGHT * w * idf[t as usize]))
-                    .chain(r.summary.iter().map(|&(t, w)| (t, w * idf[t as usize]))),
-            );
+                    .collect::<Vec<_>>(),
+                &r.summary
+                    .iter()
+                    .map(|&(t, w)| (t, w * idf[t as usize]))
+                    .collect::<Vec<_>>(),
+            ));
             let (domain, url, article) = url_parts(&p.url);
             let summary = summary_key(&p.summary);
             Profile {
@@ -153,52 +314,43 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
                 terms: r.terms,
                 names: r.names,
                 numbers: r.numbers,
+                domain_id: keys.id(&domain),
                 domain,
-                url,
-                article,
-                summary,
-                shingles: shingles(&p.summary),
+                url: keys.id(&url),
+                article: article.map(|a| keys.id(&a)),
+                summary: summary.map(|s| keys.id(&s)),
+                shingles: r.shingles,
                 date: p.date.timestamp(),
             }
         })
         .collect()
 }
 
-/// Pushes the term of word `w` and, for a long word, its affixes (see
-/// [`AFFIX_FROM`]); returns the word's own id.
-fn push_terms(w: &str, ids: &mut Interner, affix: &mut String, out: &mut Vec<(u32, f32)>) -> u32 {
-    let id = ids.id(w);
-    out.push((id, 1.0));
-    let chars = w.chars().count();
-    if chars >= AFFIX_FROM {
-        affix.clear();
-        affix.push('<');
-        affix.extend(w.chars().take(AFFIX));
-        out.push((ids.id(affix), AFFIX_WEIGHT));
-        affix.clear();
-        affix.push('>');
-        affix.extend(w.chars().skip(chars - AFFIX));
-        out.push((ids.id(affix), AFFIX_WEIGHT));
-    }
-    id
-}
-
 /// Sorted by id, the weights of one id added up.
 fn merge(mut items: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
     items.sort_unstable_by_key(|(t, _)| *t);
-    let mut out: Vec<(u32, f32)> = Vec::with_capacity(items.len());
-    for (t, w) in items {
-        match out.last_mut() {
-            Some((last, have)) if *last == t => *have += w,
-            _ => out.push((t, w)),
+    // In place: the kept entries are a prefix of the sorted ones.
+    let mut kept = 0;
+    for k in 0..items.len() {
+        let (t, w) = items[k];
+        if kept > 0 && items[kept - 1].0 == t {
+            items[kept - 1].1 += w;
+        } else {
+            items[kept] = (t, w);
+            kept += 1;
         }
     }
-    out
+    items.truncate(kept);
+    items
 }
 
 /// Sorted by term, unit length (empty stays empty).
 fn vector(items: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
-    let mut v = merge(items.collect());
+    unit(merge(items.collect()))
+}
+
+/// `v` scaled to unit length (empty stays empty).
+fn unit(mut v: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
     let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
     if norm > 0.0 {
         for (_, w) in &mut v {
@@ -275,23 +427,27 @@ fn is_date(run: &str) -> bool {
     run.len() == 8 && (run.starts_with("19") || run.starts_with("20"))
 }
 
-/// Hashes of the summary's word triples (stop words included): reports
-/// that copy one agency text share many, rewritten ones few. Each word is
-/// hashed once, lower-cased on the fly; a triple hashes its three hashes.
-fn shingles(summary: &str) -> Vec<u64> {
-    let words: Vec<u64> = summary
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(SHINGLE_WORDS)
-        .map(|w| {
-            let mut h = super::Fnv::new();
-            let mut bytes = [0u8; 4];
-            for c in w.chars().flat_map(char::to_lowercase) {
-                h.write(c.encode_utf8(&mut bytes).as_bytes());
-            }
-            h.finish()
-        })
-        .collect();
+/// The hash of one word of a summary's phrases: lower-cased (not folded),
+/// whole.
+fn shingle_hash(raw: &str) -> u64 {
+    let mut h = super::Fnv::new();
+    if raw.is_ascii() {
+        for b in raw.bytes() {
+            h.write(&[b.to_ascii_lowercase()]);
+        }
+        return h.finish();
+    }
+    let mut bytes = [0u8; 4];
+    for c in raw.chars().flat_map(char::to_lowercase) {
+        h.write(c.encode_utf8(&mut bytes).as_bytes());
+    }
+    h.finish()
+}
+
+/// Hashes of the word triples of a summary's first [`SHINGLE_WORDS`]
+/// words (stop words included; `words` are [`shingle_hash`]es): reports
+/// that copy one agency text share many, rewritten ones few.
+fn shingles(words: &[u64]) -> Vec<u64> {
     let mut out: Vec<u64> = words
         .windows(3)
         .map(|w| {
@@ -308,7 +464,7 @@ fn shingles(summary: &str) -> Vec<u64> {
 }
 
 /// The share of the smaller set that the other holds too.
-fn containment(a: &[u64], b: &[u64]) -> f32 {
+pub fn containment(a: &[u64], b: &[u64]) -> f32 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -328,16 +484,34 @@ fn containment(a: &[u64], b: &[u64]) -> f32 {
 }
 
 fn summary_key(summary: &str) -> Option<String> {
-    let key: String = summary
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .take(SUMMARY_KEY)
-        .collect();
-    (key.chars().count() >= SUMMARY_KEY / 2).then_some(key)
+    let mut key = String::with_capacity(SUMMARY_KEY);
+    let mut chars = 0;
+    for c in summary.chars() {
+        if chars >= SUMMARY_KEY {
+            break;
+        }
+        if c.is_ascii() {
+            // The common case, without the Unicode tables.
+            if c.is_ascii_alphanumeric() {
+                key.push(c.to_ascii_lowercase());
+                chars += 1;
+            }
+        } else if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                if chars >= SUMMARY_KEY {
+                    break;
+                }
+                key.push(l);
+                chars += 1;
+            }
+        }
+    }
+    (chars >= SUMMARY_KEY / 2).then_some(key)
 }
 
-/// What the matcher knows about one pair.
+/// What the matcher knows about one pair, all at once: for tuning, and
+/// to check the lazy `Params::judge` against.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pair {
     pub title: f32,
@@ -356,23 +530,49 @@ pub struct Pair {
     pub hours: f32,
 }
 
+pub fn same_domain(a: &Profile, b: &Profile) -> bool {
+    a.domain_id == b.domain_id && !a.domain.is_empty()
+}
+
+/// One URL, or one outlet's article id.
+pub fn same_article(a: &Profile, b: &Profile, same_domain: bool) -> bool {
+    a.url == b.url || (same_domain && a.article.is_some() && a.article == b.article)
+}
+
+pub fn same_summary(a: &Profile, b: &Profile) -> bool {
+    a.summary.is_some() && a.summary == b.summary
+}
+
+/// Each title has a number the other lacks.
+pub fn numbers_differ(a: &Profile, b: &Profile) -> bool {
+    a.numbers.iter().any(|n| !b.numbers.contains(n))
+        && b.numbers.iter().any(|n| !a.numbers.contains(n))
+}
+
+pub fn shared_names(a: &Profile, b: &Profile) -> usize {
+    a.names.iter().filter(|n| b.names.contains(n)).count()
+}
+
+pub fn hours(a: &Profile, b: &Profile) -> f32 {
+    (a.date - b.date).unsigned_abs() as f32 / 3600.0
+}
+
+#[cfg(test)]
 pub fn pair(a: &Profile, b: &Profile) -> Pair {
-    let same_domain = a.domain == b.domain && !a.domain.is_empty();
-    let same_article =
-        a.url == b.url || (same_domain && a.article.is_some() && a.article == b.article);
-    let numbers_differ = a.numbers.iter().any(|n| !b.numbers.contains(n))
-        && b.numbers.iter().any(|n| !a.numbers.contains(n));
+    let same_domain = same_domain(a, b);
+    let same_article = same_article(a, b, same_domain);
+    let numbers_differ = numbers_differ(a, b);
     let (body, shared_terms) = cosine(&a.body, &b.body);
     Pair {
         title: cosine(&a.title, &b.title).0,
         body,
         shared_terms,
         same_article,
-        same_summary: a.summary.is_some() && a.summary == b.summary,
+        same_summary: same_summary(a, b),
         phrases: containment(&a.shingles, &b.shingles),
         same_domain,
         numbers_differ,
-        shared_names: a.names.iter().filter(|n| b.names.contains(n)).count(),
-        hours: (a.date - b.date).unsigned_abs() as f32 / 3600.0,
+        shared_names: shared_names(a, b),
+        hours: hours(a, b),
     }
 }

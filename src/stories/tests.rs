@@ -165,3 +165,28 @@ fn dump() {
         }
     }
 }
+
+/// The lazy [`Params::judge`] that grouping uses gives what the full
+/// [`pair`] and [`Params::score`] give, for every pair of the labelled set.
+#[test]
+fn judging_lazily_scores_every_pair_as_in_full() {
+    let (posts, _) = labelled();
+    let profiles = profiles(&posts);
+    let params = Params::DEFAULT;
+    let mut joined = 0;
+    for i in 0..profiles.len() {
+        for j in i + 1..profiles.len() {
+            let (a, b) = (&profiles[i], &profiles[j]);
+            let lazy = params.judge(a, b);
+            assert_eq!(
+                lazy.map(f32::to_bits),
+                params.score(&pair(a, b)).map(f32::to_bits),
+                "{} | {}",
+                posts[i].title,
+                posts[j].title
+            );
+            joined += usize::from(lazy.is_some());
+        }
+    }
+    assert!(joined > 100, "{joined} pairs scored");
+}

@@ -40,6 +40,24 @@ pub fn words(text: &str) -> Vec<Word> {
 /// [`words`] without an allocation per word: `f` gets each word's text
 /// (lent from `buf`), whether it is a name, and whether it is a number.
 pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, bool)) {
+    each_raw(text, |raw, name| match read(raw, buf) {
+        Kind::Skip => false,
+        Kind::Number => {
+            f(buf, false, true);
+            true
+        }
+        Kind::Word => {
+            f(buf, name, false);
+            true
+        }
+    });
+}
+
+/// The runs of letters and digits of `text`, as written, in order, each
+/// with whether it is written like a name (a capital, and not the text's
+/// first word). `f` says whether the run counted as a word (see [`read`]);
+/// the scan ends after [`MAX_WORDS`] counted words.
+pub fn each_raw(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
     let mut count = 0;
     let mut first = true;
     for raw in text.split(|c: char| !c.is_alphanumeric()) {
@@ -49,9 +67,38 @@ pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, boo
         if count >= MAX_WORDS {
             break;
         }
-        let capital = raw.chars().next().is_some_and(char::is_uppercase);
-        buf.clear();
-        let mut chars = 0;
+        let was_first = std::mem::replace(&mut first, false);
+        let name = !was_first && raw.chars().next().is_some_and(char::is_uppercase);
+        if f(raw, name) {
+            count += 1;
+        }
+    }
+}
+
+/// What one run of letters and digits is to the matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A stop word or a single letter.
+    Skip,
+    /// Digits, or a counting word (`drie`) read as digits.
+    Number,
+    Word,
+}
+
+/// Reads one run of letters and digits: its text for matching goes into
+/// `buf` (lower case, accents folded, at most [`MAX_WORD`] characters,
+/// counting words as digits).
+pub fn read(raw: &str, buf: &mut String) -> Kind {
+    buf.clear();
+    let mut chars = 0;
+    if raw.is_ascii() {
+        // Most words of the site are plain ASCII: lower-cased byte by
+        // byte, with nothing to fold.
+        let cut = &raw[..raw.len().min(MAX_WORD)];
+        buf.push_str(cut);
+        buf.make_ascii_lowercase();
+        chars = cut.len();
+    } else {
         for c in raw.chars().flat_map(char::to_lowercase) {
             if chars >= MAX_WORD {
                 break;
@@ -59,20 +106,19 @@ pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, boo
             buf.push(fold(c));
             chars += 1;
         }
-        let text: &str = number_word(buf).unwrap_or(buf);
-        let number = text.bytes().all(|b| b.is_ascii_digit());
-        let was_first = std::mem::replace(&mut first, false);
-        if number {
-            count += 1;
-            f(text, false, true);
-            continue;
-        }
-        if chars < 2 || is_stop_word(text) {
-            continue;
-        }
-        count += 1;
-        f(text, capital && !was_first, false);
     }
+    if let Some(digits) = number_word(buf) {
+        buf.clear();
+        buf.push_str(digits);
+        return Kind::Number;
+    }
+    if buf.bytes().all(|b| b.is_ascii_digit()) {
+        return Kind::Number;
+    }
+    if chars < 2 || is_stop_word(buf) {
+        return Kind::Skip;
+    }
+    Kind::Word
 }
 
 /// Counting words as digits, so that "drie jaar" and "3 jaar" agree and
@@ -112,10 +158,63 @@ fn fold(c: char) -> char {
 /// Dutch and English function words, and the words news titles use for
 /// any event (`video`, `update`, `live`): sharing them says nothing.
 fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.binary_search(&w).is_ok()
+    if w.is_empty() || w.len() > STOP_MAX {
+        return false;
+    }
+    let key = packed(w.as_bytes());
+    let mut at = slot(key);
+    loop {
+        match STOP_TABLE[at] {
+            0 => return false,
+            k if k == key => return true,
+            _ => at = (at + 1) % STOP_SLOTS,
+        }
+    }
 }
 
-/// Sorted, for binary search (a unit test checks the order).
+/// The longest stop word, in bytes.
+const STOP_MAX: usize = 8;
+
+/// A word of 1 to [`STOP_MAX`] bytes as one non-zero integer, so that a
+/// stop-word lookup hashes and compares integers, not strings.
+const fn packed(w: &[u8]) -> u64 {
+    let mut bytes = [0u8; STOP_MAX];
+    let mut i = 0;
+    while i < w.len() {
+        bytes[i] = w[i];
+        i += 1;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// Slots of the stop-word table: a third full, so a lookup mostly reads
+/// one or two.
+const STOP_SLOTS: usize = 512;
+
+const fn slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % STOP_SLOTS
+}
+
+/// [`STOP_WORDS`] packed into an open-addressing table built at compile
+/// time (linear probing; 0 is an empty slot).
+const STOP_TABLE: [u64; STOP_SLOTS] = {
+    let mut table = [0u64; STOP_SLOTS];
+    let mut i = 0;
+    while i < STOP_WORDS.len() {
+        let w = STOP_WORDS[i].as_bytes();
+        assert!(!w.is_empty() && w.len() <= STOP_MAX);
+        let key = packed(w);
+        let mut at = slot(key);
+        while table[at] != 0 {
+            at = (at + 1) % STOP_SLOTS;
+        }
+        table[at] = key;
+        i += 1;
+    }
+    table
+};
+
+/// Sorted, for reading (a unit test checks the order).
 const STOP_WORDS: &[&str] = &[
     "aan", "about", "after", "al", "alle", "allemaal", "als", "also", "am", "an", "and", "ander",
     "andere", "are", "as", "at", "be", "been", "bij", "bijna", "but", "by", "can", "could", "daar",
@@ -144,6 +243,14 @@ mod tests {
     #[test]
     fn stop_words_are_sorted() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "{STOP_WORDS:?}");
+    }
+
+    #[test]
+    fn every_stop_word_is_found_and_no_other() {
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        for w in ["", "aa", "aanx", "allemaals", "gisteren1", "zullenn", "zz"] {
+            assert!(!is_stop_word(w), "{w}");
+        }
     }
 
     #[test]
