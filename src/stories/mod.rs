@@ -148,7 +148,7 @@ const CERTAIN: f32 = 10.0;
 /// two vectors, however large the groups.
 fn alike(sets: &Sets, a: usize, b: usize, min: f32) -> bool {
     let pairs = (sets.members[a].len() * sets.members[b].len()) as f32;
-    similar::cosine(&sets.sums[a], &sets.sums[b]).0 / pairs >= min
+    similar::cosine(sets.sum(a), sets.sum(b)).0 / pairs >= min
 }
 
 /// Groups `posts` into stories, in the order of their first post in
@@ -323,7 +323,9 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
             if list.len() > cap {
                 continue;
             }
-            for &j in list.iter().filter(|&&j| j as usize > i) {
+            // A list is in post order: the later posts are its tail.
+            let later = list.partition_point(|&j| j as usize <= i);
+            for &j in &list[later..] {
                 let j = j as usize;
                 if shared[j] == 0 {
                     touched.push(j);
@@ -331,12 +333,15 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
                 shared[j] = shared[j].saturating_add(1);
             }
         }
+        let from = out.len();
         for j in touched.drain(..) {
             if shared[j] >= 2 {
                 out.push((i, j));
             }
             shared[j] = 0;
         }
+        // In order, so that the pairs come out sorted.
+        out[from..].sort_unstable();
     }
     // Posts with one key (URL or summary; the outlet's article id), found
     // by sorting the keys rather than hashing them.
@@ -352,33 +357,50 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     }
     keyed.sort_unstable();
     keyed.dedup();
+    let mut more: Vec<(usize, usize)> = Vec::new();
     for run in keyed.chunk_by(|x, y| x.0 == y.0) {
         for (k, &(_, i)) in run.iter().enumerate() {
             for &(_, j) in &run[k + 1..] {
-                out.push((i, j));
+                more.push((i, j));
             }
         }
     }
-    out.sort_unstable();
+    more.sort_unstable();
+    // Two sorted runs: the stable sort merges them in one pass.
+    out.extend(more);
+    out.sort();
     out.dedup();
     out
 }
 
 /// Disjoint sets with path halving; each root knows its members and the
 /// sum of their body vectors.
-struct Sets {
+struct Sets<'a> {
+    profiles: &'a [Profile],
     parent: Vec<usize>,
     members: Vec<Vec<usize>>,
+    /// Of roots with more than one member; a post alone sums to its own
+    /// body, which is not copied.
     sums: Vec<Vec<(u32, f32)>>,
 }
 
-impl Sets {
-    fn new(profiles: &[Profile]) -> Sets {
+impl<'a> Sets<'a> {
+    fn new(profiles: &'a [Profile]) -> Sets<'a> {
         let n = profiles.len();
         Sets {
+            profiles,
             parent: (0..n).collect(),
             members: (0..n).map(|i| vec![i]).collect(),
-            sums: profiles.iter().map(|p| p.body.clone()).collect(),
+            sums: vec![Vec::new(); n],
+        }
+    }
+
+    /// The summed body vector of root `a`.
+    fn sum(&self, a: usize) -> &[(u32, f32)] {
+        if self.members[a].len() == 1 {
+            &self.profiles[a].body
+        } else {
+            &self.sums[a]
         }
     }
 
@@ -395,11 +417,11 @@ impl Sets {
         // The smaller index is the root: stable whatever the pair order.
         let (root, child) = (a.min(b), a.max(b));
         self.parent[child] = root;
+        let sum = similar::add(self.sum(root), self.sum(child));
+        self.sums[root] = sum;
+        self.sums[child] = Vec::new();
         let moved = std::mem::take(&mut self.members[child]);
         self.members[root].extend(moved);
-        let child_sum = std::mem::take(&mut self.sums[child]);
-        let root_sum = std::mem::take(&mut self.sums[root]);
-        self.sums[root] = similar::add(&root_sum, &child_sum);
     }
 }
 

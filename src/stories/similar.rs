@@ -55,8 +55,8 @@ pub struct Profile {
 }
 
 /// Texts to dense ids, in the order they are first seen, so that vectors
-/// are sorted lists of integers. It is the hottest map of the grouping:
-/// a text of up to 16 bytes (nearly every word) is its own key, packed
+/// are sorted lists of integers. It is a hot map of the grouping: a text
+/// of up to 15 bytes (nearly every word) is its own key, packed
 /// into an integer, so a lookup neither allocates nor follows a pointer;
 /// and the hash is foldhash's, not std's SipHash (the ids do not depend
 /// on the hash, so neither does the grouping).
@@ -110,7 +110,7 @@ struct Seen {
 /// goes: term ids come out in the order words are first seen.
 #[derive(Default)]
 struct Lexicon {
-    /// Runs of up to 16 bytes, packed (see [`Interner`]).
+    /// Runs of up to 15 bytes, packed (see [`pack`]).
     seen: HashMap<u128, Seen, FixedState>,
     terms: Interner,
     /// Numbers compare only with numbers: a table of their own.
@@ -170,15 +170,16 @@ impl Lexicon {
     }
 }
 
-/// A text of up to 16 bytes without NUL as one integer: zero-padded, two
-/// texts pack alike only when they are equal.
+/// A text of up to 15 bytes as one integer: its bytes, zero-padded, and
+/// its length in the last byte, so two texts pack alike only when equal.
 fn pack(s: &str) -> Option<u128> {
     let b = s.as_bytes();
-    if b.len() > 16 || b.contains(&0) {
+    if b.len() > 15 {
         return None;
     }
     let mut k = [0u8; 16];
     k[..b.len()].copy_from_slice(b);
+    k[15] = b.len() as u8;
     Some(u128::from_le_bytes(k))
 }
 
@@ -209,79 +210,88 @@ fn push_terms(seen: &Seen, out: &mut Vec<(u32, f32)>) {
 
 /// Profiles of `posts`, with terms weighted by their rarity among them.
 pub fn profiles(posts: &[Post]) -> Vec<Profile> {
-    let mut lex = Lexicon::with_capacity(posts.len() * 8);
+    let mut lex = Lexicon::with_capacity(posts.len() * 12);
     let mut keys = Interner::default();
-    struct Raw {
-        title: Vec<(u32, f32)>,
-        summary: Vec<(u32, f32)>,
-        /// Distinct ids of title and summary, sorted.
-        terms: Vec<u32>,
-        names: Vec<u32>,
-        numbers: Vec<u32>,
-        shingles: Vec<u64>,
-    }
+    // The terms of all titles and summaries, unweighted, in one array
+    // (weights need every post's terms first): `spans[i]` are post i's
+    // title and summary ranges. Scratch vectors are reused across posts.
+    let mut raw: Vec<(u32, f32)> = Vec::with_capacity(posts.len() * 64);
+    let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(posts.len());
+    let mut scratch: Vec<(u32, f32)> = Vec::new();
     let mut words: Vec<u64> = Vec::new();
-    let raws: Vec<Raw> = posts
-        .iter()
-        .map(|p| {
-            let mut title: Vec<(u32, f32)> = Vec::new();
-            let mut names: Vec<u32> = Vec::new();
-            let mut numbers: Vec<u32> = Vec::new();
-            tokens::each_raw(&p.title, |raw, name| {
-                let seen = lex.word(raw);
-                match seen.kind {
-                    tokens::Kind::Skip => return false,
-                    tokens::Kind::Number => numbers.push(seen.id),
-                    tokens::Kind::Word => {
-                        push_terms(&seen, &mut title);
-                        if name {
-                            names.push(seen.id);
-                        }
+    let mut terms_buf: Vec<u32> = Vec::new();
+    let mut text = String::new();
+    let mut partial: Vec<Profile> = Vec::with_capacity(posts.len());
+    for p in posts {
+        let mut names: Vec<u32> = Vec::new();
+        let mut numbers: Vec<u32> = Vec::new();
+        scratch.clear();
+        tokens::each_raw(&p.title, |raw, name| {
+            let seen = lex.word(raw);
+            match seen.kind {
+                tokens::Kind::Skip => return false,
+                tokens::Kind::Number => numbers.push(seen.id),
+                tokens::Kind::Word => {
+                    push_terms(&seen, &mut scratch);
+                    if name {
+                        names.push(seen.id);
                     }
                 }
-                true
-            });
-            let mut summary: Vec<(u32, f32)> = Vec::new();
-            // The summary is read once, for its terms and for the words
-            // of its phrases (stop words included).
-            words.clear();
-            tokens::each_raw(&p.summary, |raw, _| {
-                let seen = lex.word(raw);
-                if words.len() < SHINGLE_WORDS {
-                    words.push(seen.shingle);
-                }
-                match seen.kind {
-                    tokens::Kind::Skip => false,
-                    tokens::Kind::Number => true,
-                    tokens::Kind::Word => {
-                        push_terms(&seen, &mut summary);
-                        true
-                    }
-                }
-            });
-            names.sort_unstable();
-            names.dedup();
-            numbers.sort_unstable();
-            numbers.dedup();
-            let title = merge(title);
-            let summary = merge(summary);
-            let mut terms: Vec<u32> = title.iter().chain(&summary).map(|(t, _)| *t).collect();
-            terms.sort_unstable();
-            terms.dedup();
-            Raw {
-                title,
-                summary,
-                terms,
-                names,
-                numbers,
-                shingles: shingles(&words),
             }
-        })
-        .collect();
+            true
+        });
+        let start = raw.len();
+        merge(&mut scratch);
+        raw.extend_from_slice(&scratch);
+        let middle = raw.len();
+        // The summary is read once, for its terms and for the words of
+        // its phrases (stop words included).
+        scratch.clear();
+        words.clear();
+        tokens::each_raw(&p.summary, |raw, _| {
+            let seen = lex.word(raw);
+            if words.len() < SHINGLE_WORDS {
+                words.push(seen.shingle);
+            }
+            match seen.kind {
+                tokens::Kind::Skip => false,
+                tokens::Kind::Number => true,
+                tokens::Kind::Word => {
+                    push_terms(&seen, &mut scratch);
+                    true
+                }
+            }
+        });
+        merge(&mut scratch);
+        raw.extend_from_slice(&scratch);
+        spans.push((start, middle, raw.len()));
+        names.sort_unstable();
+        names.dedup();
+        numbers.sort_unstable();
+        numbers.dedup();
+        union(&raw[start..middle], &raw[middle..], &mut terms_buf);
+        let (url, domain, article) = url_parts(&p.url);
+        let domain = &url[..domain];
+        let summary = summary_key(&p.summary, &mut text).then(|| keys.id(&text));
+        partial.push(Profile {
+            title: Vec::new(),
+            body: Vec::new(),
+            terms: terms_buf.clone(),
+            names,
+            numbers,
+            domain_id: keys.id(domain),
+            domain: domain.to_owned(),
+            url: keys.id(&url),
+            article: article.map(|a| keys.id(a)),
+            summary,
+            shingles: shingles(&words),
+            date: p.date.timestamp(),
+        });
+    }
 
     let mut df = vec![0u32; lex.terms.len()];
-    for r in &raws {
-        for &t in &r.terms {
+    for p in &partial {
+        for &t in &p.terms {
             df[t as usize] += 1;
         }
     }
@@ -291,43 +301,27 @@ pub fn profiles(posts: &[Post]) -> Vec<Profile> {
         .map(|&d| ((n + 1.0) / (d as f32 + 0.5)).ln())
         .collect();
 
-    posts
-        .iter()
-        .zip(raws)
-        .map(|(p, r)| {
-            let title = vector(r.title.iter().map(|&(t, w)| (t, w * idf[t as usize])));
-            let body = unit(add(
-                &r.title
-                    .iter()
-                    .map(|&(t, w)| (t, TITLE_WEIGHT * w * idf[t as usize]))
-                    .collect::<Vec<_>>(),
-                &r.summary
-                    .iter()
-                    .map(|&(t, w)| (t, w * idf[t as usize]))
-                    .collect::<Vec<_>>(),
-            ));
-            let (domain, url, article) = url_parts(&p.url);
-            let summary = summary_key(&p.summary);
-            Profile {
-                title,
-                body,
-                terms: r.terms,
-                names: r.names,
-                numbers: r.numbers,
-                domain_id: keys.id(&domain),
-                domain,
-                url: keys.id(&url),
-                article: article.map(|a| keys.id(&a)),
-                summary: summary.map(|s| keys.id(&s)),
-                shingles: r.shingles,
-                date: p.date.timestamp(),
-            }
-        })
-        .collect()
+    for (p, &(start, middle, end)) in partial.iter_mut().zip(&spans) {
+        let (title, summary) = (&raw[start..middle], &raw[middle..end]);
+        p.title = unit(
+            title
+                .iter()
+                .map(|&(t, w)| (t, w * idf[t as usize]))
+                .collect(),
+        );
+        p.body = unit(sum(
+            title
+                .iter()
+                .map(|&(t, w)| (t, TITLE_WEIGHT * w * idf[t as usize])),
+            summary.iter().map(|&(t, w)| (t, w * idf[t as usize])),
+            title.len() + summary.len(),
+        ));
+    }
+    partial
 }
 
 /// Sorted by id, the weights of one id added up.
-fn merge(mut items: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+fn merge(items: &mut Vec<(u32, f32)>) {
     items.sort_unstable_by_key(|(t, _)| *t);
     // In place: the kept entries are a prefix of the sorted ones.
     let mut kept = 0;
@@ -341,12 +335,20 @@ fn merge(mut items: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
         }
     }
     items.truncate(kept);
-    items
 }
 
-/// Sorted by term, unit length (empty stays empty).
-fn vector(items: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
-    unit(merge(items.collect()))
+/// The ids of two sorted vectors, each once, sorted, into `out`.
+fn union(a: &[(u32, f32)], b: &[(u32, f32)], out: &mut Vec<u32>) {
+    out.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i].0, b[j].0);
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend(a[i..].iter().map(|(t, _)| *t));
+    out.extend(b[j..].iter().map(|(t, _)| *t));
 }
 
 /// `v` scaled to unit length (empty stays empty).
@@ -381,45 +383,70 @@ pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> (f32, usize) {
 
 /// The sum of two sorted sparse vectors, sorted.
 pub fn add(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push((a[i].0, a[i].1 + b[j].1));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
+    sum(a.iter().copied(), b.iter().copied(), a.len() + b.len())
 }
 
-/// `(domain, url key, article id)` of a link.
-fn url_parts(url: &str) -> (String, String, Option<String>) {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+/// [`add`] of two sorted sequences, with room for `len` terms.
+fn sum(
+    a: impl Iterator<Item = (u32, f32)>,
+    b: impl Iterator<Item = (u32, f32)>,
+    len: usize,
+) -> Vec<(u32, f32)> {
+    let mut out = Vec::with_capacity(len);
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(&x), Some(&y)) => match x.0.cmp(&y.0) {
+                std::cmp::Ordering::Less => {
+                    a.next();
+                    x
+                }
+                std::cmp::Ordering::Greater => {
+                    b.next();
+                    y
+                }
+                std::cmp::Ordering::Equal => {
+                    a.next();
+                    b.next();
+                    (x.0, x.1 + y.1)
+                }
+            },
+            (Some(&x), None) => {
+                a.next();
+                x
+            }
+            (None, Some(&y)) => {
+                b.next();
+                y
+            }
+            (None, None) => return out,
+        };
+        out.push(next);
+    }
+}
+
+/// `(url key, article id)` of a link; the key starts with the domain, of
+/// `domain` bytes.
+fn url_parts(url: &str) -> (String, usize, Option<&str>) {
+    let rest = url.find("://").map_or(url, |k| &url[k + 3..]);
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+    let host = if host.len() >= 4 && host[..4].eq_ignore_ascii_case("www.") {
+        &host[4..]
+    } else {
+        host
+    };
     let mut article: Option<&str> = None;
     for run in path.split(|c: char| !c.is_ascii_digit()) {
         if run.len() >= 5 && !is_date(run) && article.is_none_or(|a| run.len() > a.len()) {
             article = Some(run);
         }
     }
-    let key = format!("{host}{}", path.trim_end_matches('/'));
-    (host, key, article.map(str::to_owned))
+    let mut key = String::with_capacity(host.len() + path.len());
+    key.push_str(host);
+    key.push_str(path.trim_end_matches('/'));
+    key[..host.len()].make_ascii_lowercase();
+    (key, host.len(), article)
 }
 
 /// `20190612`: a date in a file name (podcast episodes) is no article id.
@@ -483,20 +510,28 @@ pub fn containment(a: &[u64], b: &[u64]) -> f32 {
     n as f32 / a.len().min(b.len()) as f32
 }
 
-fn summary_key(summary: &str) -> Option<String> {
-    let mut key = String::with_capacity(SUMMARY_KEY);
+/// Writes the summary's key into `key`: whether it is long enough to
+/// identify a text.
+fn summary_key(summary: &str, key: &mut String) -> bool {
+    key.clear();
     let mut chars = 0;
-    for c in summary.chars() {
-        if chars >= SUMMARY_KEY {
-            break;
-        }
-        if c.is_ascii() {
-            // The common case, without the Unicode tables.
-            if c.is_ascii_alphanumeric() {
-                key.push(c.to_ascii_lowercase());
+    let mut at = 0;
+    while at < summary.len() && chars < SUMMARY_KEY {
+        let b = summary.as_bytes()[at];
+        if b.is_ascii() {
+            // The common case, without decoding or the Unicode tables.
+            if b.is_ascii_alphanumeric() {
+                key.push(char::from(b.to_ascii_lowercase()));
                 chars += 1;
             }
-        } else if c.is_alphanumeric() {
+            at += 1;
+            continue;
+        }
+        let Some(c) = summary[at..].chars().next() else {
+            break;
+        };
+        at += c.len_utf8();
+        if c.is_alphanumeric() {
             for l in c.to_lowercase() {
                 if chars >= SUMMARY_KEY {
                     break;
@@ -506,7 +541,7 @@ fn summary_key(summary: &str) -> Option<String> {
             }
         }
     }
-    (chars >= SUMMARY_KEY / 2).then_some(key)
+    chars >= SUMMARY_KEY / 2
 }
 
 /// What the matcher knows about one pair, all at once: for tuning, and

@@ -60,10 +60,7 @@ pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, boo
 pub fn each_raw(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
     let mut count = 0;
     let mut first = true;
-    for raw in text.split(|c: char| !c.is_alphanumeric()) {
-        if raw.is_empty() {
-            continue;
-        }
+    for raw in runs(text) {
         if count >= MAX_WORDS {
             break;
         }
@@ -73,6 +70,60 @@ pub fn each_raw(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
             count += 1;
         }
     }
+}
+
+/// The runs of letters and digits of `text`: what splitting it at every
+/// other character gives, without the empty pieces. ASCII, nearly all of
+/// the text, is classified byte by byte, without decoding.
+fn runs(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b.is_ascii() {
+                if b.is_ascii_alphanumeric() {
+                    break;
+                }
+                at += 1;
+            } else {
+                let (alphanumeric, len) = wide(text, at);
+                if alphanumeric {
+                    break;
+                }
+                at += len;
+            }
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b.is_ascii() {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                at += 1;
+            } else {
+                let (alphanumeric, len) = wide(text, at);
+                if !alphanumeric {
+                    break;
+                }
+                at += len;
+            }
+        }
+        Some(&text[start..at])
+    })
+}
+
+/// Whether the non-ASCII character at byte `at` (a character boundary)
+/// is a letter or digit, and its length in bytes.
+fn wide(text: &str, at: usize) -> (bool, usize) {
+    text[at..]
+        .chars()
+        .next()
+        .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
 }
 
 /// What one run of letters and digits is to the matcher.
@@ -243,6 +294,23 @@ mod tests {
     #[test]
     fn stop_words_are_sorted() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "{STOP_WORDS:?}");
+    }
+
+    #[test]
+    fn runs_are_the_pieces_of_a_split_at_other_characters() {
+        for text in [
+            "",
+            "  ",
+            "Máxima ‘recyclet’ de japon (53) 😀x😀 ‏שלום‏ مرحبا ǅemal Ⅻ ²3",
+            "a,b;;c.",
+            "ééé—ü",
+        ] {
+            let split: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(runs(text).collect::<Vec<_>>(), split, "{text}");
+        }
     }
 
     #[test]
