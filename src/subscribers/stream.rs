@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::format::{self, Piece};
 use super::store::read;
-use super::validate::{convert, list_problems};
+use super::validate::{convert, entry_is_valid};
 use super::{address, token_is_valid, StoreError, Subscriber, YamlStore};
 
 impl YamlStore {
@@ -69,27 +69,19 @@ fn vouched(pieces: &[Piece<'_>], save_tokens: bool) -> bool {
             if save_tokens && !raw.iter().all(|e| saved(&e.token)) {
                 return None;
             }
-            let mut list = Vec::with_capacity(raw.len());
+            let mut key = String::new();
+            let mut keys = Vec::with_capacity(raw.len());
+            let mut tokens = Vec::with_capacity(raw.len());
             for entry in raw {
-                let (subscriber, _, problems) = convert(0, entry);
-                if problems.iter().any(|p| p.fatal) {
+                let (s, _, problems) = convert(0, entry);
+                if problems.iter().any(|p| p.fatal) || !entry_is_valid(&s) {
                     return None;
                 }
-                list.push(subscriber);
+                key.clear();
+                address::key_into(&s.email, &mut key).ok()?;
+                keys.push(hasher.hash_one(&key));
+                tokens.push(hasher.hash_one(&s.token));
             }
-            if list_problems(&list, &[]).iter().any(|p| p.fatal) {
-                return None;
-            }
-            let mut key = String::new();
-            let keys = list
-                .iter()
-                .map(|s| {
-                    key.clear();
-                    address::key_into(&s.email, &mut key).ok()?;
-                    Some(hasher.hash_one(&key))
-                })
-                .collect::<Option<Vec<u64>>>()?;
-            let tokens = list.iter().map(|s| hasher.hash_one(&s.token)).collect();
             Some((keys, tokens))
         })
         .collect();
