@@ -373,7 +373,7 @@ fn plan(
             Some(variants.len() - 1)
         });
         match slot {
-            Some(i) => each(Recipient::from(&s), i, &variants),
+            Some(i) => each(Recipient::from(s), i, &variants),
             None => Ok(()),
         }
     })?;
@@ -495,14 +495,14 @@ fn deliver_stored(
     // So does someone who paused or left this digest meanwhile.
     let active = if changed_since(&config.subscribers.file, stored.meta.created_at) {
         let (digest, default) = (config.digest_name(), config.default_digest());
-        Some(
-            Store::open(&config.subscribers.file)
-                .load()?
-                .into_iter()
-                .filter(|s| s.receives(digest, default, today))
-                .map(|s| s.email)
-                .collect::<HashSet<String>>(),
-        )
+        let mut active = HashSet::new();
+        Store::open(&config.subscribers.file).for_each(false, |s: Subscriber| {
+            if s.receives(digest, default, today) {
+                active.insert(s.email);
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Some(active)
     } else {
         None
     };

@@ -70,23 +70,16 @@ impl Store {
     }
 
     /// Calls `f` with every subscriber in list order. SQLite holds one at a
-    /// time; YAML reads the file whole first. With `save_tokens`, entries
-    /// without a proper token get one saved first, as in
-    /// [`Store::load_with_tokens`].
+    /// time; YAML holds the file's text and a piece of the list (see
+    /// [`YamlStore::for_each`]). With `save_tokens`, entries without a
+    /// proper token get one saved first, as in [`Store::load_with_tokens`].
     pub fn for_each<E: From<StoreError>>(
         &self,
         save_tokens: bool,
         f: impl FnMut(Subscriber) -> Result<(), E>,
     ) -> Result<(), E> {
         match self {
-            Store::Yaml(s) => {
-                let list = if save_tokens {
-                    s.load_with_tokens()?
-                } else {
-                    s.load()?
-                };
-                list.into_iter().try_for_each(f)
-            }
+            Store::Yaml(s) => s.for_each(save_tokens, f),
             Store::Sqlite(s) => {
                 if save_tokens {
                     s.save_tokens()?;

@@ -44,6 +44,7 @@ pub mod import;
 mod recipient;
 mod sqlite;
 mod store;
+mod stream;
 mod validate;
 
 use std::collections::HashMap;

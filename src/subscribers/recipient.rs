@@ -25,6 +25,18 @@ impl From<&Subscriber> for Recipient {
     }
 }
 
+/// Moves the strings over: a send makes one per reader.
+impl From<Subscriber> for Recipient {
+    fn from(s: Subscriber) -> Recipient {
+        Recipient {
+            email: s.email,
+            name: s.name,
+            token: s.token,
+            categories: s.categories,
+        }
+    }
+}
+
 impl Recipient {
     /// A stand-in reader for previews: every category, no name, a token
     /// that is plainly not real.

@@ -22,6 +22,7 @@ mod postfix;
 mod preview;
 mod schedule;
 mod send;
+mod send_list;
 mod serve;
 mod site;
 mod sources;

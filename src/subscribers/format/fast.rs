@@ -9,6 +9,40 @@ use super::RawEntry;
 use crate::subscribers::Status;
 
 pub(super) fn parse_fast(text: &str) -> Option<Vec<RawEntry>> {
+    // Big lists are read in pieces, in parallel, each starting at an entry.
+    let parsed: Vec<Vec<RawEntry>> = pieces(text)?
+        .par_iter()
+        .map(Piece::entries)
+        .collect::<Option<_>>()?;
+    let mut all = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
+    parsed.into_iter().for_each(|entries| all.extend(entries));
+    Some(all)
+}
+
+/// About [`PIECE_BYTES`] of a list's text, starting at an entry, that reads
+/// on its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece<'a> {
+    text: &'a str,
+    /// The line (1-based) of the piece's first line in the whole text.
+    first_line: usize,
+}
+
+impl Piece<'_> {
+    /// The piece's entries, with their lines in the whole text; `None` when
+    /// it is not in postbode's layout.
+    pub(crate) fn entries(&self) -> Option<Vec<RawEntry>> {
+        let mut entries = entries(self.text)?;
+        for e in &mut entries {
+            e.line = e.line.map(|l| l + self.first_line - 1);
+        }
+        Some(entries)
+    }
+}
+
+/// The text's entries as pieces, in order; `None` when the text is not in
+/// postbode's layout as far as its outline shows (a piece may still decline).
+pub(crate) fn pieces(text: &str) -> Option<Vec<Piece<'_>>> {
     let Some((body_start, body_line, closed)) = header(text)? else {
         return Some(Vec::new()); // blank lines and comments only
     };
@@ -19,26 +53,22 @@ pub(super) fn parse_fast(text: &str) -> Option<Vec<RawEntry>> {
             .all(|l| blank_or_comment(l.strip_suffix('\r').unwrap_or(l)))
             .then(Vec::new);
     }
-    // Big lists are read in pieces, in parallel, each starting at an entry.
-    let pieces = if body.len() < PIECE_BYTES {
+    let texts = if body.len() < PIECE_BYTES {
         vec![body]
     } else {
         split_at_entries(body, body.len() / PIECE_BYTES + 1)
     };
-    let parsed: Vec<(Vec<RawEntry>, usize)> = pieces
-        .par_iter()
-        .map(|piece| entries(piece))
-        .collect::<Option<_>>()?;
-    let mut all = Vec::with_capacity(parsed.iter().map(|(e, _)| e.len()).sum());
     let mut first_line = body_line;
-    for (entries, lines) in parsed {
-        all.extend(entries.into_iter().map(|mut e| {
-            e.line = e.line.map(|l| l + first_line - 1);
-            e
-        }));
-        first_line += lines;
-    }
-    Some(all)
+    Some(
+        texts
+            .into_iter()
+            .map(|text| {
+                let piece = Piece { text, first_line };
+                first_line += text.bytes().filter(|&b| b == b'\n').count();
+                piece
+            })
+            .collect(),
+    )
 }
 
 /// Pieces of about this size are parsed in parallel.
@@ -90,14 +120,11 @@ pub(super) fn split_at_entries(body: &str, n: usize) -> Vec<&str> {
     pieces
 }
 
-/// The entries of one piece, with lines counted from the piece's start, and
-/// the number of line breaks in the piece.
-fn entries(piece: &str) -> Option<(Vec<RawEntry>, usize)> {
+/// The entries of one piece, with lines counted from the piece's start.
+fn entries(piece: &str) -> Option<Vec<RawEntry>> {
     let mut entries = Vec::with_capacity(piece.len() / 200);
     let mut current: Option<Fields> = None;
-    let mut breaks = 0;
     for (i, line) in piece.split('\n').enumerate() {
-        breaks = i;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if blank_or_comment(line) {
             continue;
@@ -118,7 +145,7 @@ fn entries(piece: &str) -> Option<(Vec<RawEntry>, usize)> {
     if let Some(done) = current.take() {
         entries.push(done.finish()?);
     }
-    Some((entries, breaks))
+    Some(entries)
 }
 
 /// The fields of one entry while its lines are read.

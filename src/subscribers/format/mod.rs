@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::Status;
 use fast::parse_fast;
+pub(crate) use fast::{pieces, Piece};
 pub use prints::Prints;
 pub(crate) use prints::{splice, write_printed};
 use write::kept_as_is;
