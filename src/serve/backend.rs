@@ -13,15 +13,14 @@
 use std::any::Any;
 use std::sync::Mutex;
 
-use crate::subscribers::{Prints, Stamp, StoreError, Subscriber, YamlStore};
+use crate::subscribers::{Changes, Prints, Stamp, StoreError, Subscriber, YamlStore};
 
 /// Identifies one state of the stored list; equal versions, equal lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(pub [u64; 5]);
 
-/// Entries another writer changed: each one's position and what it was
-/// before (`None`: added), and the stored list's version.
-pub type CaughtUp = (Vec<(usize, Option<Subscriber>)>, Option<Version>);
+/// Entries another writer changed, and the stored list's version.
+pub type CaughtUp = (Changes, Option<Version>);
 
 /// A subscriber store as `serve` uses it.
 pub trait Backend: Send + Sync + 'static {

@@ -30,7 +30,7 @@ use tokio::sync::oneshot;
 use super::backend::{Backend, Version, YamlFile};
 use super::rows::Rows;
 use super::signup::{fresh, Link, SignUp};
-use crate::subscribers::{new_token, Status, Store, StoreError, Subscriber};
+use crate::subscribers::{new_token, Changes, Status, Store, StoreError, Subscriber};
 
 /// How old the last look at the stored list may be when a request names a
 /// token that is not on the list.
@@ -224,7 +224,7 @@ impl Snapshot {
     /// what it was before; `None`: added at its position). False when a
     /// changed entry has the token or the address of another entry (a hand
     /// edit): the list must then be read whole, which reports it.
-    fn caught_up(&mut self, changes: &[(usize, Option<Subscriber>)]) -> bool {
+    fn caught_up(&mut self, changes: &Changes) -> bool {
         for (i, old) in changes {
             let Some(old) = old else { continue };
             if self.position(&old.token) == Some(*i) {

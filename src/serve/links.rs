@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::index::{Change, Outcome};
-use super::respond::{blocking, find, now, page, read_form, token};
+use super::respond::{blocking, find, now, page, token, token_and_form};
 use super::signup::Link;
 use super::{App, Shared};
 use crate::subscribers::{Status, Subscriber};
@@ -43,16 +43,10 @@ pub(super) async fn unsubscribe(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return app.not_found();
+    let (token, fields) = match token_and_form(&app, path, &headers, body).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let fields = match read_form(&headers, body).await {
-        Ok(fields) => fields,
-        Err(status) => return app.bad_request(status),
-    };
-    if app.index.surely_unknown(&token) {
-        return app.not_found();
-    }
     if !fields.is_one_click() {
         // Not what RFC 8058 clients or our page send: the page with the
         // button that does, as a 400.

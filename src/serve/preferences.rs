@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use super::form::Fields;
 use super::index::{Change, Choice, Outcome};
-use super::respond::{find, page, read_form, token};
+use super::respond::{find, page, token, token_and_form};
 use super::{App, Shared};
 use crate::subscribers::{same_category, Status, Subscriber};
 use crate::templates::pages::Page;
@@ -156,16 +156,10 @@ pub(super) async fn save_preferences(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return app.not_found();
+    let (token, fields) = match token_and_form(&app, path, &headers, body).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let fields = match read_form(&headers, body).await {
-        Ok(fields) => fields,
-        Err(status) => return app.bad_request(status),
-    };
-    if app.index.surely_unknown(&token) {
-        return app.not_found();
-    }
     let w = Words::of(app.site.language);
     let (choice, unknown) = match read_choice(&app.preferences, &fields) {
         Ok(read) => read,

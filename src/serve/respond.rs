@@ -95,6 +95,27 @@ pub(super) fn token(path: Result<Path<String>, PathRejection>) -> Option<String>
     ok.then_some(token)
 }
 
+/// The token and the form of a POST to a token's page, or the answer when
+/// the path cannot be a token, the form is bad, or the token is surely
+/// unknown (all settled before any thread, lock or read).
+pub(super) async fn token_and_form(
+    app: &App,
+    path: Result<Path<String>, PathRejection>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, Fields), Response> {
+    let Some(token) = token(path) else {
+        return Err(app.not_found());
+    };
+    let fields = read_form(headers, body)
+        .await
+        .map_err(|status| app.bad_request(status))?;
+    if app.index.surely_unknown(&token) {
+        return Err(app.not_found());
+    }
+    Ok((token, fields))
+}
+
 /// The subscriber with `token`. Unknown tokens, the ones anybody can make
 /// up, are answered from memory without a thread, a lock or a read.
 pub(super) async fn find(app: &App, token: &str) -> Result<Option<Subscriber>, String> {

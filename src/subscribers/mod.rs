@@ -65,7 +65,7 @@ pub use dedupe::{dedupe, Merged};
 pub use format::Prints;
 pub use recipient::Recipient;
 pub use sqlite::{Batch, Session, SqliteStore};
-pub use store::{Stamp, YamlStore, DEFAULT_BOUNCE_LIMIT};
+pub use store::{Changes, Stamp, YamlStore, DEFAULT_BOUNCE_LIMIT};
 pub use validate::{check, Problem};
 use validate::{list_problems, validate};
 
@@ -271,13 +271,15 @@ pub fn find<'a>(list: &'a [Subscriber], email: &str) -> Option<&'a Subscriber> {
 /// Where the subscriber with this address is in the list, if anywhere.
 pub fn position(list: &[Subscriber], email: &str) -> Option<usize> {
     let key = address::key_of(email);
-    // Only entries whose local part matches the key's without case can
-    // match; this skips building a key for every entry.
-    let local = local_part(&key);
-    list.iter().position(|s| {
-        let l = local_part(&s.email);
-        (l.eq_ignore_ascii_case(local) || !l.is_ascii()) && s.key() == key
-    })
+    list.iter().position(|s| has_key(s, &key))
+}
+
+/// True when `s`'s address has `key`. Only an entry whose local part
+/// matches the key's without case can: that settles nearly every entry
+/// without parsing its address.
+fn has_key(s: &Subscriber, key: &str) -> bool {
+    let l = local_part(&s.email);
+    (l.eq_ignore_ascii_case(local_part(key)) || !l.is_ascii()) && s.key() == key
 }
 
 /// The part before the last `@`, as written.

@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::format::{self, Prints};
 use super::validate::{convert, entry_is_valid};
-use super::{list_problems, local_part, validate, StoreError, Subscriber};
+use super::{has_key, list_problems, validate, StoreError, Subscriber};
 
 /// Permanent delivery failures after which an active subscriber is `bounced`.
 pub const DEFAULT_BOUNCE_LIMIT: u32 = 3;
@@ -149,10 +149,8 @@ impl YamlStore {
         let Some(text) = read(&self.path)? else {
             return Ok((None, Vec::new(), None));
         };
-        let (raw, prints) =
-            format::parse_printed(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
-        let list = validated(&self.path, raw)?;
-        Ok((Some(text), list, prints))
+        let (raw, prints) = self.parse_printed(&text)?;
+        Ok((Some(text), validated(&self.path, raw)?, prints))
     }
 
     /// [`YamlStore::load`], with the prints of the text read (`None`: no
@@ -161,10 +159,17 @@ impl YamlStore {
         let Some(text) = read(&self.path)? else {
             return Ok((Vec::new(), None));
         };
-        let (raw, prints) =
-            format::parse_printed(&text).map_err(|e| StoreError::syntax(&self.path, e))?;
+        let (raw, prints) = self.parse_printed(&text)?;
+        // As in `load`: the text goes before the list is checked.
         drop(text);
         Ok((validated(&self.path, raw)?, prints))
+    }
+
+    fn parse_printed(
+        &self,
+        text: &str,
+    ) -> Result<(Vec<format::RawEntry>, Option<Prints>), StoreError> {
+        format::parse_printed(text).map_err(|e| StoreError::syntax(&self.path, e))
     }
 
     /// Brings `list`, read from the text `prints` are of, up to date with
@@ -241,7 +246,7 @@ impl YamlStore {
     }
 
     /// [`YamlStore::replace`], giving the prints of the text written.
-    pub fn replace_printed(&self, list: &[Subscriber]) -> Result<Prints, StoreError> {
+    fn replace_printed(&self, list: &[Subscriber]) -> Result<Prints, StoreError> {
         let (text, prints) = format::write_printed(list);
         self.write_atomically(&text)?;
         Ok(prints)
@@ -446,14 +451,11 @@ fn changed_are_valid(list: &[Subscriber], changed: &[usize]) -> bool {
     changed.iter().all(|&i| {
         let s = &list[i];
         let key = s.key();
-        let local = local_part(&key);
         entry_is_valid(s)
-            && list.par_iter().enumerate().all(|(j, o)| {
-                let l = local_part(&o.email);
-                j == i
-                    || (o.token != s.token
-                        && !((l.eq_ignore_ascii_case(local) || !l.is_ascii()) && o.key() == key))
-            })
+            && list
+                .par_iter()
+                .enumerate()
+                .all(|(j, o)| j == i || (o.token != s.token && !has_key(o, &key)))
     })
 }
 
