@@ -2,7 +2,7 @@
 //! set next to a TF-IDF cosine baseline, and the whole `preview` of the week
 //! next to the I/O floor (`find | xargs cat` over the full site).
 //!
-//! usage: cargo build --release && cargo bench --bench stories -- SITE [SINCE UNTIL]
+//! usage: cargo build --release && cargo bench --bench stories -- SITE [SINCE UNTIL] [--grouping-only]
 //!
 //! SITE is the reference site (extracted `leestmeer.tar.zst`); the window
 //! defaults to 2019-09-02..2019-09-09 (7,075 posts). Grouping runs on one
@@ -27,6 +27,12 @@ fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
+        .collect();
+    // Grouping alone, for profiling: no labelled set, no preview.
+    let grouping_only = args.iter().any(|a| a == "--grouping-only");
+    let args: Vec<String> = args
+        .into_iter()
+        .filter(|a| a != "--grouping-only")
         .collect();
     let Some(site) = args.first() else {
         eprintln!("usage: cargo bench --bench stories -- SITE [SINCE UNTIL]");
@@ -71,13 +77,16 @@ fn main() {
     let posts = loaded.posts;
     let mut times: Vec<Duration> = Vec::new();
     let mut cpu: Vec<Duration> = Vec::new();
+
     let mut count = 0;
+    let mut print = 0;
     for _ in 0..GROUP_RUNS {
         let (start, start_cpu) = (Instant::now(), thread_cpu());
         let groups = stories::group(&posts);
         times.push(start.elapsed());
         cpu.push(thread_cpu() - start_cpu);
         count = groups.len();
+        print = fingerprint(&groups);
     }
     times.sort();
     cpu.sort();
@@ -90,12 +99,19 @@ fn main() {
         ms(times[0]),
         ms(times[GROUP_RUNS - 1])
     );
+    // The same stories give the same print: a change meant to be faster
+    // only must leave it alone.
+    println!("stories' fingerprint (ids, leads, members): {print:016x}");
     println!(
         "grouping CPU time of the thread: median {:.1} ms (min {:.1}, max {:.1})",
         ms(cpu[GROUP_RUNS / 2]),
         ms(cpu[0]),
         ms(cpu[GROUP_RUNS - 1])
     );
+
+    if grouping_only {
+        return;
+    }
 
     // Quality on the labelled set, ours next to TF-IDF cosine.
     let (dev, labels) = labelled(&manifest);
@@ -154,6 +170,26 @@ fn main() {
     );
     let html = std::fs::metadata(dir.path().join("week.html")).map_or(0, |m| m.len());
     println!("HTML part: {html} bytes");
+}
+
+/// FNV-1a over every story's id, lead and members, in order.
+fn fingerprint(groups: &[stories::Story]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for s in groups {
+        feed(s.id.as_bytes());
+        feed(&(s.lead as u64).to_le_bytes());
+        for &m in &s.members {
+            feed(&(m as u64).to_le_bytes());
+        }
+        feed(&[0xff]);
+    }
+    h
 }
 
 /// CPU time of this thread: on a busy machine, wall time measures the

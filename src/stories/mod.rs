@@ -21,7 +21,7 @@ use foldhash::fast::FixedState;
 use crate::site::Post;
 #[cfg(test)]
 use similar::{pair, Pair};
-use similar::{profiles, Profile};
+use similar::{profiles, Profile, Profiles, Spread};
 
 /// One story: indices into the posts it was grouped from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,8 +105,9 @@ impl Params {
     /// [`Params::score`] of the pair `a`, `b`, the same to the bit, but
     /// computed cheapest signal first: most candidates are settled by
     /// their dates, numbers or shared terms before the title vectors and
-    /// phrases are compared.
-    fn judge(&self, a: &Profile, b: &Profile) -> Option<f32> {
+    /// phrases are compared. `body` gives the [`similar::cosine`] of
+    /// their bodies.
+    fn judge(&self, a: &Profile, b: &Profile, body: impl FnOnce() -> (f32, usize)) -> Option<f32> {
         let hours = similar::hours(a, b);
         if hours > self.max_hours {
             return None;
@@ -114,7 +115,7 @@ impl Params {
         let same_domain = similar::same_domain(a, b);
         let mut title = None;
         if similar::same_article(a, b, same_domain) || similar::same_summary(a, b) {
-            let t = similar::cosine(&a.title, &b.title).0;
+            let t = similar::cosine(a.title, b.title).0;
             if t >= self.retitle {
                 return Some(CERTAIN);
             }
@@ -123,20 +124,32 @@ impl Params {
         if similar::numbers_differ(a, b) {
             return None;
         }
-        let (body, shared_terms) = similar::cosine(&a.body, &b.body);
+        let (body, shared_terms) = body();
         if shared_terms < self.min_shared {
             return None;
         }
-        let title = title.unwrap_or_else(|| similar::cosine(&a.title, &b.title).0);
+        let names = self.name * similar::shared_names(a, b).min(2) as f32;
+        let days = self.per_day * hours / 24.0;
+        let threshold = self.threshold + if same_domain { self.one_outlet } else { 0.0 };
+        // The score with the most that titles and phrases could add: when
+        // even that falls short, neither is compared. Rounding keeps sums
+        // in order, so the bound holds to the bit.
+        if self.body * body + self.title * TITLE_BOUND + self.phrases + names - days < threshold {
+            return None;
+        }
+        let title = title.unwrap_or_else(|| similar::cosine(a.title, b.title).0);
         let score = self.body * body
             + self.title * title
-            + self.phrases * similar::containment(&a.shingles, &b.shingles)
-            + self.name * similar::shared_names(a, b).min(2) as f32
-            - self.per_day * hours / 24.0;
-        let threshold = self.threshold + if same_domain { self.one_outlet } else { 0.0 };
+            + self.phrases * similar::containment(a.shingles, b.shingles)
+            + names
+            - days;
         (score >= threshold).then_some(score)
     }
 }
+
+/// Above any title likeness: the cosine of two unit vectors is at most
+/// 1, and rounding adds far less than this.
+const TITLE_BOUND: f32 = 1.001;
 
 /// The score of a pair that is one article: it joins whatever else the
 /// groups hold.
@@ -147,7 +160,7 @@ const CERTAIN: f32 = 10.0;
 /// of the groups' summed vectors over the number of pairs: one pass over
 /// two vectors, however large the groups.
 fn alike(sets: &Sets, a: usize, b: usize, min: f32) -> bool {
-    let pairs = (sets.members[a].len() * sets.members[b].len()) as f32;
+    let pairs = (sets.size[a] * sets.size[b]) as f32;
     similar::cosine(sets.sum(a), sets.sum(b)).0 / pairs >= min
 }
 
@@ -160,10 +173,15 @@ pub fn group(posts: &[Post]) -> Vec<Story> {
 /// [`group`] with other knobs (for tuning).
 pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
     let profiles = profiles(posts);
-    let mut pairs: Vec<(f32, usize, usize)> = candidates(&profiles)
-        .into_iter()
-        .filter_map(|(i, j)| params.judge(&profiles[i], &profiles[j]).map(|s| (s, i, j)))
-        .collect();
+    let mut spread = Spread::new(&profiles);
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, j) in candidates(&profiles) {
+        let (a, b) = (profiles.get(i), profiles.get(j));
+        let body = || spread.cosine(&profiles, i, b.body);
+        if let Some(score) = params.judge(&a, &b, body) {
+            pairs.push((score, i, j));
+        }
+    }
     // Strongest first, so the lead pairs of a story join before weak ones;
     // index order breaks ties for a stable result.
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
@@ -180,11 +198,7 @@ pub fn group_with(posts: &[Post], params: &Params) -> Vec<Story> {
         let certain = score >= CERTAIN;
         if !certain {
             // Groups only grow: a "no" holds until either one changes.
-            let key = (
-                a.min(b),
-                a.max(b),
-                sets.members[a].len() + sets.members[b].len(),
-            );
+            let key = (a.min(b), a.max(b), sets.size[a] + sets.size[b]);
             if refused.contains(&key) {
                 continue;
             }
@@ -235,7 +249,7 @@ pub fn strength(posts: &[Post], s: &Story) -> impl Ord {
     )
 }
 
-fn story(posts: &[Post], profiles: &[Profile], mut members: Vec<usize>) -> Story {
+fn story(posts: &[Post], profiles: &Profiles, mut members: Vec<usize>) -> Story {
     let lead = *members
         .iter()
         .max_by(|&&a, &&b| {
@@ -254,12 +268,21 @@ fn story(posts: &[Post], profiles: &[Profile], mut members: Vec<usize>) -> Story
             .then(posts[b].date.cmp(&posts[a].date))
             .then(posts[a].source.cmp(&posts[b].source))
     });
-    let mut domains: Vec<&str> = members
-        .iter()
-        .map(|&i| profiles[i].domain.as_str())
-        .collect();
-    domains.sort_unstable();
-    domains.dedup();
+    let domain = |i: usize| profiles.get(i).keys.domain;
+    // Most stories have a post or two: a count without allocating.
+    let outlets = if members.len() <= 16 {
+        let new = |k: usize| {
+            !members[..k]
+                .iter()
+                .any(|&j| domain(j) == domain(members[k]))
+        };
+        (0..members.len()).filter(|&k| new(k)).count()
+    } else {
+        let mut domains: Vec<Option<u64>> = members.iter().map(|&i| domain(i)).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        domains.len()
+    };
     // The earliest post names the story, so that a later report joining it
     // does not change its id.
     let first = members
@@ -274,7 +297,7 @@ fn story(posts: &[Post], profiles: &[Profile], mut members: Vec<usize>) -> Story
     Story {
         id: format!("{:012x}", fnv(first.as_bytes()) >> 16),
         lead,
-        outlets: domains.len(),
+        outlets,
         members,
     }
 }
@@ -284,45 +307,38 @@ fn common(n: usize) -> usize {
     (n / 50).clamp(8, 12)
 }
 
-/// Pairs `(i, j)`, `i < j`, worth scoring: posts sharing two rare terms,
-/// one URL, one outlet's article id or one summary.
-fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
-    // Term ids are dense: the posting lists are slices of one array,
-    // `at[t]..at[t + 1]` for term `t`, each in post order.
-    let ids = profiles
-        .iter()
-        .filter_map(|p| p.terms.last())
-        .max()
-        .map_or(0, |&t| t as usize + 1);
+/// Pairs `(i, j)`, `i < j`, worth scoring, sorted: posts sharing two
+/// rare terms, one URL, one outlet's article id or one summary.
+fn candidates(profiles: &Profiles) -> Vec<(usize, usize)> {
+    // Only terms in 2 to `cap` posts find pairs: the posting lists of
+    // those are slices of one array, `at[t]..at[t + 1]` for term `t`, each
+    // in post order; other terms have empty ones.
+    let cap = common(profiles.len()) as u32;
+    let finds = |t: u32| (2..=cap).contains(&profiles.df[t as usize]);
+    let ids = profiles.terms();
     let mut at = vec![0u32; ids + 1];
-    for p in profiles {
-        for &t in &p.terms {
-            at[t as usize + 1] += 1;
-        }
-    }
-    for t in 0..ids {
-        at[t + 1] += at[t];
+    for t in 0..ids as u32 {
+        let len = if finds(t) { profiles.df[t as usize] } else { 0 };
+        at[t as usize + 1] = at[t as usize] + len;
     }
     let mut fill: Vec<u32> = at[..ids].to_vec();
     let mut postings = vec![0u32; at[ids] as usize];
-    for (i, p) in profiles.iter().enumerate() {
-        for &t in &p.terms {
-            postings[fill[t as usize] as usize] = i as u32;
-            fill[t as usize] += 1;
+    for i in 0..profiles.len() {
+        for &(t, _) in profiles.get(i).body {
+            if finds(t) {
+                postings[fill[t as usize] as usize] = i as u32;
+                fill[t as usize] += 1;
+            }
         }
     }
-    let cap = common(profiles.len());
     // Per post, count the rarer words it shares with each later post: an
     // accumulator indexed by post, no hashing of pairs.
     let mut shared = vec![0u16; profiles.len()];
     let mut touched: Vec<usize> = Vec::new();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for (i, p) in profiles.iter().enumerate() {
-        for &t in &p.terms {
+    for i in 0..profiles.len() {
+        for &(t, _) in profiles.get(i).body {
             let list = &postings[at[t as usize] as usize..at[t as usize + 1] as usize];
-            if list.len() > cap {
-                continue;
-            }
             // A list is in post order: the later posts are its tail.
             let later = list.partition_point(|&j| j as usize <= i);
             for &j in &list[later..] {
@@ -345,14 +361,16 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     }
     // Posts with one key (URL or summary; the outlet's article id), found
     // by sorting the keys rather than hashing them.
-    let mut keyed: Vec<((u32, u32), usize)> = Vec::new();
-    for (i, p) in profiles.iter().enumerate() {
-        keyed.push(((u32::MAX, p.url), i));
-        if let Some(s) = p.summary {
-            keyed.push(((u32::MAX, s), i));
+    const ANY: u64 = u64::MAX;
+    let mut keyed: Vec<((u64, u64), usize)> = Vec::new();
+    for i in 0..profiles.len() {
+        let k = profiles.get(i).keys;
+        keyed.push(((ANY, k.url), i));
+        if let Some(s) = k.summary {
+            keyed.push(((ANY, s), i));
         }
-        if let Some(a) = p.article {
-            keyed.push(((p.domain_id, a), i));
+        if let Some(a) = k.article {
+            keyed.push(((k.domain.unwrap_or(0), a), i));
         }
     }
     keyed.sort_unstable();
@@ -373,32 +391,32 @@ fn candidates(profiles: &[Profile]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Disjoint sets with path halving; each root knows its members and the
-/// sum of their body vectors.
+/// Disjoint sets with path halving; each root knows its size and the sum
+/// of its members' body vectors.
 struct Sets<'a> {
-    profiles: &'a [Profile],
+    profiles: &'a Profiles,
     parent: Vec<usize>,
-    members: Vec<Vec<usize>>,
+    size: Vec<usize>,
     /// Of roots with more than one member; a post alone sums to its own
     /// body, which is not copied.
     sums: Vec<Vec<(u32, f32)>>,
 }
 
 impl<'a> Sets<'a> {
-    fn new(profiles: &'a [Profile]) -> Sets<'a> {
+    fn new(profiles: &'a Profiles) -> Sets<'a> {
         let n = profiles.len();
         Sets {
             profiles,
             parent: (0..n).collect(),
-            members: (0..n).map(|i| vec![i]).collect(),
+            size: vec![1; n],
             sums: vec![Vec::new(); n],
         }
     }
 
     /// The summed body vector of root `a`.
     fn sum(&self, a: usize) -> &[(u32, f32)] {
-        if self.members[a].len() == 1 {
-            &self.profiles[a].body
+        if self.size[a] == 1 {
+            self.profiles.get(a).body
         } else {
             &self.sums[a]
         }
@@ -420,8 +438,7 @@ impl<'a> Sets<'a> {
         let sum = similar::add(self.sum(root), self.sum(child));
         self.sums[root] = sum;
         self.sums[child] = Vec::new();
-        let moved = std::mem::take(&mut self.members[child]);
-        self.members[root].extend(moved);
+        self.size[root] += self.size[child];
     }
 }
 

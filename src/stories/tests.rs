@@ -146,7 +146,7 @@ fn dump() {
             let same = labels[i] == labels[j];
             let got = of[i] == of[j];
             if same != got {
-                let p = pair(&profiles[i], &profiles[j]);
+                let p = pair(&profiles.get(i), &profiles.get(j));
                 println!(
                     "{} cand={} t={:.2} b={:.2} ph={:.2} n={} h={:.0} nd={} ss={} | {} | {}",
                     if same { "MISS" } else { "WRONG" },
@@ -172,15 +172,16 @@ fn dump() {
 fn judging_lazily_scores_every_pair_as_in_full() {
     let (posts, _) = labelled();
     let profiles = profiles(&posts);
+    let mut spread = Spread::new(&profiles);
     let params = Params::DEFAULT;
     let mut joined = 0;
     for i in 0..profiles.len() {
         for j in i + 1..profiles.len() {
-            let (a, b) = (&profiles[i], &profiles[j]);
-            let lazy = params.judge(a, b);
+            let (a, b) = (profiles.get(i), profiles.get(j));
+            let lazy = params.judge(&a, &b, || spread.cosine(&profiles, i, b.body));
             assert_eq!(
                 lazy.map(f32::to_bits),
-                params.score(&pair(a, b)).map(f32::to_bits),
+                params.score(&pair(&a, &b)).map(f32::to_bits),
                 "{} | {}",
                 posts[i].title,
                 posts[j].title
