@@ -176,13 +176,16 @@ const MAX_IDS: usize = (1 << 31) - 1;
 /// What a run of letters and digits, as written, stands for: a word
 /// seen before costs one lookup, not a lower-casing, a stop-word check
 /// and three interner lookups.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Seen {
     kind: tokens::Kind,
     /// The word's term (or the number's id).
     id: u32,
+    /// The terms of its first and last letters (see [`AFFIX_FROM`]), or
+    /// [`NO_AFFIXES`].
+    affixes: (u32, u32),
     /// The word's hash for [`shingles`].
-    shingle: u64,
+    shingle: u32,
 }
 
 impl Seen {
@@ -194,16 +197,24 @@ impl Seen {
             tokens::Kind::Number => self.id | 1 << 31,
             tokens::Kind::Word => self.id,
         };
-        [u64::from(id), self.shingle]
+        [
+            u64::from(id) | u64::from(self.shingle) << 32,
+            u64::from(self.affixes.0) | u64::from(self.affixes.1) << 32,
+        ]
     }
 
-    fn unpack([id, shingle]: [u64; 2]) -> Seen {
-        let (kind, id) = match id as u32 {
+    fn unpack([word, affixes]: [u64; 2]) -> Seen {
+        let (kind, id) = match word as u32 {
             u32::MAX => (tokens::Kind::Skip, 0),
             id if id & 1 << 31 != 0 => (tokens::Kind::Number, id & !(1 << 31)),
             id => (tokens::Kind::Word, id),
         };
-        Seen { kind, id, shingle }
+        Seen {
+            kind,
+            id,
+            affixes: (affixes as u32, (affixes >> 32) as u32),
+            shingle: (word >> 32) as u32,
+        }
     }
 }
 
@@ -317,15 +328,19 @@ impl Lexicon {
     fn read(&mut self, raw: &str) -> Seen {
         let mut buf = std::mem::take(&mut self.buf);
         let kind = tokens::read(raw, &mut buf);
-        let id = match kind {
-            tokens::Kind::Skip => 0,
-            tokens::Kind::Number => self.numbers.id(&buf),
-            tokens::Kind::Word => self.term(&buf),
+        let (id, affixes) = match kind {
+            tokens::Kind::Skip => (0, NO_AFFIXES),
+            tokens::Kind::Number => (self.numbers.id(&buf), NO_AFFIXES),
+            tokens::Kind::Word => {
+                let id = self.term(&buf);
+                (id, self.affixes[id as usize])
+            }
         };
         self.buf = buf;
         Seen {
             kind,
             id,
+            affixes,
             shingle: shingle_hash(raw),
         }
     }
@@ -354,16 +369,15 @@ impl Lexicon {
         }
         id
     }
+}
 
-    /// Pushes the terms of one word: the word's own, and its affixes at
-    /// half weight.
-    fn push_terms(&self, id: u32, out: &mut Vec<(u32, f32)>) {
-        out.push((id, 1.0));
-        let (start, end) = self.affixes[id as usize];
-        if (start, end) != NO_AFFIXES {
-            out.push((start, AFFIX_WEIGHT));
-            out.push((end, AFFIX_WEIGHT));
-        }
+/// Pushes the terms of one word: the word's own, and its affixes at half
+/// weight, each as `term << 32 | weight in halves` (see [`merge`]).
+fn push_terms(seen: &Seen, out: &mut Vec<u64>) {
+    out.push(u64::from(seen.id) << 32 | 2);
+    if seen.affixes != NO_AFFIXES {
+        out.push(u64::from(seen.affixes.0) << 32 | 1);
+        out.push(u64::from(seen.affixes.1) << 32 | 1);
     }
 }
 
@@ -424,8 +438,8 @@ pub fn profiles(posts: &[Post]) -> Profiles {
     // summary ranges. Scratch vectors are reused across posts.
     let mut raw: Vec<(u32, f32)> = Vec::with_capacity(n * 48);
     let mut halves: Vec<(usize, usize, usize)> = Vec::with_capacity(n);
-    let mut scratch: Vec<(u32, f32)> = Vec::new();
-    let mut words: Vec<u64> = Vec::new();
+    let mut scratch: Vec<u64> = Vec::new();
+    let mut words: Vec<u32> = Vec::new();
     let mut names: Vec<u32> = Vec::new();
     let mut numbers: Vec<u32> = Vec::new();
     let mut text = String::new();
@@ -439,7 +453,7 @@ pub fn profiles(posts: &[Post]) -> Profiles {
                 tokens::Kind::Skip => return false,
                 tokens::Kind::Number => numbers.push(seen.id),
                 tokens::Kind::Word => {
-                    lex.push_terms(seen.id, &mut scratch);
+                    push_terms(&seen, &mut scratch);
                     if name {
                         names.push(seen.id);
                     }
@@ -448,8 +462,7 @@ pub fn profiles(posts: &[Post]) -> Profiles {
             true
         });
         let start = raw.len();
-        merge(&mut scratch);
-        raw.extend_from_slice(&scratch);
+        merge(&mut scratch, &mut raw);
         let middle = raw.len();
         // The summary is read once, for its terms and for the words of
         // its phrases (stop words included).
@@ -464,13 +477,12 @@ pub fn profiles(posts: &[Post]) -> Profiles {
                 tokens::Kind::Skip => false,
                 tokens::Kind::Number => true,
                 tokens::Kind::Word => {
-                    lex.push_terms(seen.id, &mut scratch);
+                    push_terms(&seen, &mut scratch);
                     true
                 }
             }
         });
-        merge(&mut scratch);
-        raw.extend_from_slice(&scratch);
+        merge(&mut scratch, &mut raw);
         halves.push((start, middle, raw.len()));
         names.sort_unstable();
         names.dedup();
@@ -529,21 +541,15 @@ pub fn profiles(posts: &[Post]) -> Profiles {
     out
 }
 
-/// Sorted by id, the weights of one id added up.
-fn merge(items: &mut Vec<(u32, f32)>) {
-    items.sort_unstable_by_key(|(t, _)| *t);
-    // In place: the kept entries are a prefix of the sorted ones.
-    let mut kept = 0;
-    for k in 0..items.len() {
-        let (t, w) = items[k];
-        if kept > 0 && items[kept - 1].0 == t {
-            items[kept - 1].1 += w;
-        } else {
-            items[kept] = (t, w);
-            kept += 1;
-        }
+/// The terms of [`push_terms`] sorted by id, with the weights of one id
+/// added up, appended to `out`. Weights are whole halves, so their sum
+/// is exact in any order: the integers sort faster than pairs.
+fn merge(items: &mut [u64], out: &mut Vec<(u32, f32)>) {
+    items.sort_unstable();
+    for run in items.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let halves: u64 = run.iter().map(|x| x & 0xffff_ffff).sum();
+        out.push(((run[0] >> 32) as u32, halves as f32 * AFFIX_WEIGHT));
     }
-    items.truncate(kept);
 }
 
 /// The ids of two sorted vectors, each once, in order.
@@ -718,29 +724,34 @@ fn is_date(run: &str) -> bool {
 }
 
 /// The hash of one word of a summary's phrases: lower-cased (not folded),
-/// whole.
-fn shingle_hash(raw: &str) -> u64 {
+/// whole. Half of FNV-1a folded into the other: a window's 30,000 words
+/// rarely share one, and a triple of words still tells phrases apart.
+fn shingle_hash(raw: &str) -> u32 {
     let mut h = super::Fnv::new();
     if raw.is_ascii() {
         for b in raw.bytes() {
             h.write(&[b.to_ascii_lowercase()]);
         }
-        return h.finish();
+    } else {
+        let mut bytes = [0u8; 4];
+        for c in raw.chars().flat_map(char::to_lowercase) {
+            h.write(c.encode_utf8(&mut bytes).as_bytes());
+        }
     }
-    let mut bytes = [0u8; 4];
-    for c in raw.chars().flat_map(char::to_lowercase) {
-        h.write(c.encode_utf8(&mut bytes).as_bytes());
-    }
-    h.finish()
+    let h = h.finish();
+    (h ^ h >> 32) as u32
 }
 
 /// Hashes of the word triples of a summary's first [`SHINGLE_WORDS`]
 /// words (stop words included; `words` are [`shingle_hash`]es), sorted,
 /// appended to `out`: reports that copy one agency text share many,
 /// rewritten ones few.
-fn shingles(words: &[u64], out: &mut Vec<u64>) {
+fn shingles(words: &[u32], out: &mut Vec<u64>) {
     let start = out.len();
-    out.extend(words.windows(3).map(|w| mix(mix(mix(w[0]) ^ w[1]) ^ w[2])));
+    out.extend(words.windows(3).map(|w| {
+        let two = u64::from(w[0]) | u64::from(w[1]) << 32;
+        mix(mix(two) ^ u64::from(w[2]))
+    }));
     out[start..].sort_unstable();
     let mut kept = start;
     for k in start..out.len() {
@@ -926,12 +937,36 @@ mod tests {
     #[test]
     fn seen_words_unpack_as_packed() {
         for kind in [tokens::Kind::Skip, tokens::Kind::Number, tokens::Kind::Word] {
-            for (id, shingle) in [(0, 0), (7, 1 << 40), (MAX_IDS as u32 - 1, u64::MAX)] {
-                let id = if kind == tokens::Kind::Skip { 0 } else { id };
-                let seen = Seen::unpack(Seen { kind, id, shingle }.pack());
-                assert_eq!((seen.kind, seen.id, seen.shingle), (kind, id, shingle));
+            for (id, shingle) in [(0, 0), (7, 1 << 20), (MAX_IDS as u32 - 1, u32::MAX)] {
+                for affixes in [NO_AFFIXES, (3, 4), (id, u32::MAX - 1)] {
+                    let id = if kind == tokens::Kind::Skip { 0 } else { id };
+                    let seen = Seen {
+                        kind,
+                        id,
+                        affixes,
+                        shingle,
+                    };
+                    assert_eq!(Seen::unpack(seen.pack()), seen);
+                }
             }
         }
+    }
+
+    #[test]
+    fn merged_terms_add_their_halves() {
+        let word = |id: u32, affixes| Seen {
+            kind: tokens::Kind::Word,
+            id,
+            affixes,
+            shingle: 0,
+        };
+        let mut items = Vec::new();
+        push_terms(&word(9, (2, 5)), &mut items);
+        push_terms(&word(2, NO_AFFIXES), &mut items);
+        push_terms(&word(9, (2, 5)), &mut items);
+        let mut out = vec![(1, 0.25)];
+        merge(&mut items, &mut out);
+        assert_eq!(out, vec![(1, 0.25), (2, 2.0), (5, 1.0), (9, 2.0)]);
     }
 
     #[test]
