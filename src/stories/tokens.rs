@@ -60,46 +60,46 @@ pub fn each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool, boo
 pub fn each_raw(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
     let mut count = 0;
     let mut first = true;
-    for raw in runs(text) {
-        if count >= MAX_WORDS {
-            break;
-        }
+    each_run(text, |raw| {
         let was_first = std::mem::replace(&mut first, false);
         let name = !was_first && raw.chars().next().is_some_and(char::is_uppercase);
         if f(raw, name) {
             count += 1;
         }
-    }
+        count < MAX_WORDS
+    });
 }
 
-/// The runs of letters and digits of `text`: what splitting it at every
-/// other character gives, without the empty pieces. ASCII, nearly all of
-/// the text, is classified by a table lookup per byte, without decoding.
-fn runs(text: &str) -> impl Iterator<Item = &str> {
+/// Calls `f` with each run of letters and digits of `text`, in order,
+/// until it returns false: what splitting `text` at every other character
+/// gives, without the empty pieces. ASCII, nearly all of the text, is
+/// classified by a table lookup per byte, without decoding.
+fn each_run<'t>(text: &'t str, mut f: impl FnMut(&'t str) -> bool) {
     let bytes = text.as_bytes();
-    let class = |at: usize| bytes.get(at).map(|&b| CLASS[usize::from(b)]);
+    let class = |at: usize| bytes.get(at).map_or(OTHER, |&b| CLASS[usize::from(b)]);
     let mut at = 0;
-    std::iter::from_fn(move || {
+    while at < bytes.len() {
         // To the start of the next run.
-        loop {
-            match class(at)? {
-                OTHER => at += 1,
-                ALNUM => break,
-                _ => match wide(text, at) {
-                    (true, _) => break,
-                    (false, len) => at += len,
-                },
+        match class(at) {
+            OTHER => {
+                at += 1;
+                continue;
             }
+            ALNUM => {}
+            _ => match wide(text, at) {
+                (true, _) => {}
+                (false, len) => {
+                    at += len;
+                    continue;
+                }
+            },
         }
         let start = at;
         loop {
-            while bytes
-                .get(at)
-                .is_some_and(|&b| CLASS[usize::from(b)] == ALNUM)
-            {
+            while class(at) == ALNUM {
                 at += 1;
             }
-            if class(at) != Some(WIDE) {
+            if class(at) != WIDE {
                 break;
             }
             match wide(text, at) {
@@ -107,11 +107,13 @@ fn runs(text: &str) -> impl Iterator<Item = &str> {
                 (false, _) => break,
             }
         }
-        Some(&text[start..at])
-    })
+        if !f(&text[start..at]) {
+            return;
+        }
+    }
 }
 
-/// Classes of bytes for [`runs`].
+/// Classes of bytes for [`each_run`].
 const OTHER: u8 = 0;
 const ALNUM: u8 = 1;
 /// A byte of a character beyond ASCII.
@@ -339,7 +341,12 @@ mod tests {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .collect();
-            assert_eq!(runs(text).collect::<Vec<_>>(), split, "{text}");
+            let mut runs = Vec::new();
+            each_run(text, |r| {
+                runs.push(r);
+                true
+            });
+            assert_eq!(runs, split, "{text}");
         }
     }
 
