@@ -442,7 +442,6 @@ pub fn profiles(posts: &[Post]) -> Profiles {
     let mut words: Vec<u32> = Vec::new();
     let mut names: Vec<u32> = Vec::new();
     let mut numbers: Vec<u32> = Vec::new();
-    let mut text = String::new();
     for p in posts {
         names.clear();
         numbers.clear();
@@ -499,7 +498,7 @@ pub fn profiles(posts: &[Post]) -> Profiles {
             domain,
             url,
             article,
-            summary: summary_key(&p.summary, &mut text).then(|| fnv(text.as_bytes())),
+            summary: summary_key(&p.summary),
             date: p.date.timestamp(),
         });
         out.spans.push(spans);
@@ -689,8 +688,12 @@ fn sum(
 /// id (the longest run of at least five digits in the path that is no
 /// date), hashed as they are read.
 fn link_keys(url: &str) -> (Option<u64>, u64, Option<u64>) {
-    let rest = url.find("://").map_or(url, |k| &url[k + 3..]);
-    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    // Byte searches: the text searcher costs more to set up than these
+    // short links take to scan.
+    let scheme = url.as_bytes().windows(3).position(|w| w == b"://");
+    let rest = scheme.map_or(url, |k| &url[k + 3..]);
+    let end = rest.bytes().position(|b| b == b'?' || b == b'#');
+    let rest = &rest[..end.unwrap_or(rest.len())];
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let host = if host.len() >= 4 && host[..4].eq_ignore_ascii_case("www.") {
         &host[4..]
@@ -786,10 +789,10 @@ pub fn containment(a: &[u64], b: &[u64]) -> f32 {
     n as f32 / a.len().min(b.len()) as f32
 }
 
-/// Writes the summary's key into `key`: whether it is long enough to
-/// identify a text.
-fn summary_key(summary: &str, key: &mut String) -> bool {
-    key.clear();
+/// The hash of the summary's start (its first [`SUMMARY_KEY`] letters
+/// and digits, lower-cased), when it is long enough to identify a text.
+fn summary_key(summary: &str) -> Option<u64> {
+    let mut h = super::Fnv::new();
     let mut chars = 0;
     let mut at = 0;
     while at < summary.len() && chars < SUMMARY_KEY {
@@ -797,7 +800,7 @@ fn summary_key(summary: &str, key: &mut String) -> bool {
         if b.is_ascii() {
             // The common case, without decoding or the Unicode tables.
             if b.is_ascii_alphanumeric() {
-                key.push(char::from(b.to_ascii_lowercase()));
+                h.write(&[b.to_ascii_lowercase()]);
                 chars += 1;
             }
             at += 1;
@@ -807,17 +810,18 @@ fn summary_key(summary: &str, key: &mut String) -> bool {
             break;
         };
         at += c.len_utf8();
-        if c.is_alphanumeric() {
+        if tokens::is_alphanumeric(c) {
+            let mut bytes = [0u8; 4];
             for l in c.to_lowercase() {
                 if chars >= SUMMARY_KEY {
                     break;
                 }
-                key.push(l);
+                h.write(l.encode_utf8(&mut bytes).as_bytes());
                 chars += 1;
             }
         }
     }
-    chars >= SUMMARY_KEY / 2
+    (chars >= SUMMARY_KEY / 2).then(|| h.finish())
 }
 
 /// What the matcher knows about one pair, all at once: for tuning, and

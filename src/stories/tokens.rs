@@ -147,7 +147,7 @@ fn wide(text: &str, at: usize) -> (bool, usize) {
 /// [`char::is_alphanumeric`], with the answers for the characters beyond
 /// ASCII that Dutch news uses most (accented letters, quotes, dashes, the
 /// no-break space) given without a search of Unicode's tables.
-fn is_alphanumeric(c: char) -> bool {
+pub(crate) fn is_alphanumeric(c: char) -> bool {
     match c {
         // Latin-1's letters and Latin Extended-A and -B, but for × and ÷.
         '\u{c0}'..='\u{24f}' => c != '×' && c != '÷',
