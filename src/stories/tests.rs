@@ -75,9 +75,10 @@ fn precision_recall(stories: &[Story], labels: &[String]) -> (f64, f64, usize, u
     (p, r, tp, fp)
 }
 
-/// The figures the README reports for the labelled set, minus 0.05.
-const MIN_PRECISION: f64 = 0.88;
-const MIN_RECALL: f64 = 0.51;
+/// The figures the README reports for the labelled set (0.937 and
+/// 0.564), minus 0.05.
+const MIN_PRECISION: f64 = 0.887;
+const MIN_RECALL: f64 = 0.514;
 
 #[test]
 fn pairwise_precision_and_recall_on_the_labelled_set() {
