@@ -712,13 +712,11 @@ fn link_keys(url: &str) -> (Option<u64>, u64, Option<u64>) {
     }
     let domain = (!host.is_empty()).then(|| h.finish());
     h.write(path.trim_end_matches('/').as_bytes());
-    (domain, h.finish(), article.map(|a| fnv(a.as_bytes())))
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h = super::Fnv::new();
-    h.write(bytes);
-    h.finish()
+    (
+        domain,
+        h.finish(),
+        article.map(|a| super::fnv(a.as_bytes())),
+    )
 }
 
 /// `20190612`: a date in a file name (podcast episodes) is no article id.

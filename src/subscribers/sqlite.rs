@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
 use super::format::RawEntry;
-use super::validate::{convert, list_problems, validate};
+use super::validate::{convert, validate};
 use super::{format_time, key_of, new_token, Problem, Status, StoreError, Subscriber};
 
 /// How long a writer waits for another one before giving up.
@@ -512,17 +512,7 @@ impl SqliteStore {
             .map(|(id, s)| (s.email.clone(), (id, s)))
             .collect();
         let value = change(&mut list)?;
-        let problems: Vec<_> = list_problems(&list, &[])
-            .into_iter()
-            .filter(|p| p.fatal)
-            .collect();
-        if !problems.is_empty() {
-            return Err(StoreError::Refused {
-                path: self.path.clone(),
-                problems,
-            }
-            .into());
-        }
+        super::store::refuse_invalid(&self.path, &list)?;
         // Rows are matched by their spelling. Deletes go first so that a
         // token or key handed from a removed row to a kept one is free.
         let mut updates = Vec::new();
@@ -559,18 +549,7 @@ impl SqliteStore {
     }
 
     fn refuse_invalid(&self, s: &Subscriber) -> Result<(), StoreError> {
-        let problems: Vec<_> = list_problems(std::slice::from_ref(s), &[])
-            .into_iter()
-            .filter(|p| p.fatal)
-            .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(StoreError::Refused {
-                path: self.path.clone(),
-                problems,
-            })
-        }
+        super::store::refuse_invalid(&self.path, std::slice::from_ref(s))
     }
 
     fn insert(&self, conn: &Connection, s: &Subscriber) -> Result<(), StoreError> {

@@ -125,17 +125,7 @@ impl YamlStore {
         let changed = prints.as_ref().and_then(|p| p.differ(&after));
         let fine = changed.is_some_and(|c| c.len() <= FEW && changed_are_valid(&list, &c));
         if !fine {
-            let problems: Vec<_> = list_problems(&list, &[])
-                .into_iter()
-                .filter(|p| p.fatal)
-                .collect();
-            if !problems.is_empty() {
-                return Err(StoreError::Refused {
-                    path: self.path.clone(),
-                    problems,
-                }
-                .into());
-            }
+            refuse_invalid(&self.path, &list)?;
         }
         if original.as_deref() != Some(text.as_str()) {
             self.write_atomically(&text)?;
@@ -544,6 +534,22 @@ pub(crate) fn read(path: &Path) -> Result<Option<String>, StoreError> {
             message: "the file is not UTF-8 text".into(),
         }
     })
+}
+
+/// Refuses a changed list of `path` that has fatal problems, naming them.
+pub(super) fn refuse_invalid(path: &Path, list: &[Subscriber]) -> Result<(), StoreError> {
+    let problems: Vec<_> = list_problems(list, &[])
+        .into_iter()
+        .filter(|p| p.fatal)
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Refused {
+            path: path.to_owned(),
+            problems,
+        })
+    }
 }
 
 /// The entries as subscribers, or the fatal problems with them.
